@@ -1,0 +1,234 @@
+package org.beatgan.core.model;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A built BeatGAN: the SameDiff graph plus what a trainer needs to know about it (which variables
+ * belong to G and D, where the batch-norm statistics live). Not thread-safe: batch-norm mode is a
+ * graph constant switched in place.
+ */
+public final class BeatGanGraph {
+
+    /** Scalar constant: 1 = batch statistics (training), 0 = running statistics (inference). */
+    public static final String BN_MODE = "bn/training";
+    /** Scalar constant: weight of the adversarial feature-matching term in loss/G. */
+    public static final String W_ADV = "loss/w_adv";
+    /** PyTorch's default batch-norm momentum, used by BeatGAN. */
+    public static final double BN_MOMENTUM = 0.1;
+
+    public enum Network { G, D }
+
+    private final SameDiff sd;
+    private final BeatGanConfig config;
+    private final DataType dtype;
+    private final List<ParamSpec> gParams;
+    private final List<ParamSpec> dParams;
+    private final List<BatchNormStats> gBatchNorms;
+    private final List<BatchNormStats> dBatchNorms;
+
+    BeatGanGraph(SameDiff sd, BeatGanConfig config, DataType dtype, List<ParamSpec> gParams,
+                 List<ParamSpec> dParams, List<BatchNormStats> gBatchNorms, List<BatchNormStats> dBatchNorms) {
+        this.sd = sd;
+        this.config = config;
+        this.dtype = dtype;
+        this.gParams = List.copyOf(gParams);
+        this.dParams = List.copyOf(dParams);
+        this.gBatchNorms = List.copyOf(gBatchNorms);
+        this.dBatchNorms = List.copyOf(dBatchNorms);
+    }
+
+    public SameDiff sameDiff() {
+        return sd;
+    }
+
+    public BeatGanConfig config() {
+        return config;
+    }
+
+    public DataType dataType() {
+        return dtype;
+    }
+
+    public List<ParamSpec> params(Network net) {
+        return net == Network.G ? gParams : dParams;
+    }
+
+    public List<String> paramNames(Network net) {
+        return params(net).stream().map(ParamSpec::name).toList();
+    }
+
+    public List<BatchNormStats> batchNorms(Network net) {
+        return net == Network.G ? gBatchNorms : dBatchNorms;
+    }
+
+    /** Number of trainable scalars (BN affine included, running statistics excluded). */
+    public long parameterCount(Network net) {
+        long n = 0;
+        for (ParamSpec p : params(net)) {
+            n += sd.getArrForVarName(p.name()).length();
+        }
+        return n;
+    }
+
+    public INDArray array(String name) {
+        INDArray a = sd.getArrForVarName(name);
+        if (a == null) {
+            throw new IllegalArgumentException("No array named '" + name + "' in the BeatGAN graph");
+        }
+        return a;
+    }
+
+    /** BeatGAN's initialisation of both networks (Xavier-normal convs, BN gamma ~ N(1, 0.02), beta 0). */
+    public void initialize(long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        initialize(gParams, rng.split());
+        initialize(dParams, rng.split());
+        resetRunningStatistics(gBatchNorms);
+        resetRunningStatistics(dBatchNorms);
+    }
+
+    /** BeatGAN's rule when D collapses: fresh D weights (its optimizer state is kept). */
+    public void reinitializeDiscriminator(long seed) {
+        initialize(dParams, new SplittableRandom(seed));
+        resetRunningStatistics(dBatchNorms);
+    }
+
+    private void initialize(List<ParamSpec> params, SplittableRandom rng) {
+        java.util.Random gauss = new java.util.Random(rng.nextLong());
+        for (ParamSpec p : params) {
+            INDArray arr = array(p.name());
+            double[] values = new double[(int) arr.length()];
+            switch (p.kind()) {
+                case CONV_WEIGHT -> {
+                    double std = Math.sqrt(2.0 / p.fanSum());
+                    for (int i = 0; i < values.length; i++) values[i] = gauss.nextGaussian() * std;
+                }
+                case BN_GAMMA -> {
+                    for (int i = 0; i < values.length; i++) values[i] = 1.0 + 0.02 * gauss.nextGaussian();
+                }
+                case BN_BETA -> {
+                    // zeros
+                }
+            }
+            arr.assign(Nd4j.create(values, arr.shape(), dtype));
+        }
+    }
+
+    private void resetRunningStatistics(List<BatchNormStats> bns) {
+        for (BatchNormStats bn : bns) {
+            array(bn.runningMean()).assign(0.0);
+            array(bn.runningVar()).assign(1.0);
+        }
+    }
+
+    public void setTrainingMode(boolean training) {
+        array(BN_MODE).assign(training ? 1.0 : 0.0);
+    }
+
+    public boolean isTrainingMode() {
+        return array(BN_MODE).getDouble(0) != 0.0;
+    }
+
+    public void setAdversarialWeight(double wAdv) {
+        if (!(wAdv >= 0) || Double.isInfinite(wAdv)) {
+            throw new IllegalArgumentException("w_adv = " + wAdv + ", expected a finite weight >= 0");
+        }
+        array(W_ADV).assign(wAdv);
+    }
+
+    /** Names of the batch statistics a training pass must output to update running statistics. */
+    public List<String> batchStatisticOutputs(Network net) {
+        List<String> names = new ArrayList<>();
+        for (BatchNormStats bn : batchNorms(net)) {
+            names.add(bn.batchMean());
+            names.add(bn.batchVar());
+        }
+        return names;
+    }
+
+    /**
+     * running = (1 - m) * running + m * batch, with the variance made unbiased (N / (N - 1)) as
+     * PyTorch does. Arrays are updated in place: later executions of the graph see them.
+     */
+    public void updateRunningStatistics(Network net, Map<String, INDArray> outputs, long batchSize) {
+        for (BatchNormStats bn : batchNorms(net)) {
+            INDArray mean = outputs.get(bn.batchMean());
+            INDArray var = outputs.get(bn.batchVar());
+            if (mean == null || var == null) {
+                throw new IllegalArgumentException("Training pass did not output " + bn.batchMean());
+            }
+            long n = batchSize * bn.length();
+            double unbias = n > 1 ? (double) n / (n - 1) : 1.0;
+            array(bn.runningMean()).muli(1 - BN_MOMENTUM).addi(mean.castTo(dtype).mul(BN_MOMENTUM));
+            array(bn.runningVar()).muli(1 - BN_MOMENTUM).addi(var.castTo(dtype).mul(BN_MOMENTUM * unbias));
+        }
+    }
+
+    /**
+     * Reads named activations for a batch in inference mode (running statistics), the mode used
+     * for scoring and for frozen teachers.
+     */
+    public Map<String, INDArray> activations(INDArray x, String... names) {
+        return forward(x, false, names);
+    }
+
+    /** Forward pass in the requested batch-norm mode; the previous mode is restored. */
+    public Map<String, INDArray> forward(INDArray x, boolean training, String... names) {
+        checkInput(x);
+        for (String n : names) {
+            if (!sd.hasVariable(n)) {
+                throw new IllegalArgumentException("No activation named '" + n + "' in the BeatGAN graph; "
+                        + "documented names: " + ActivationNames.all());
+            }
+        }
+        boolean before = isTrainingMode();
+        setTrainingMode(training);
+        try {
+            Map<String, INDArray> in = new HashMap<>();
+            in.put(ActivationNames.INPUT, x.castTo(dtype));
+            return sd.output(in, names);
+        } finally {
+            setTrainingMode(before);
+        }
+    }
+
+    /** Per-beat anomaly score (mean squared reconstruction error), inference mode. */
+    public INDArray scores(INDArray x) {
+        return activations(x, ActivationNames.G_SCORE).get(ActivationNames.G_SCORE);
+    }
+
+    /** Fails with a message naming the expected shape, not an op error deep in the graph. */
+    public void checkInput(INDArray x) {
+        if (x == null) {
+            throw new IllegalArgumentException("Input beats are null");
+        }
+        long[] s = x.shape();
+        if (s.length != 3 || s[1] != config.nc() || s[2] != config.isize() || s[0] < 1) {
+            throw new IllegalArgumentException("Input beats have shape " + java.util.Arrays.toString(s)
+                    + ", expected (batch, nc=" + config.nc() + ", " + config.isize() + ")");
+        }
+    }
+
+    /** Every SameDiff variable holding state (trainable parameters and BN running statistics). */
+    public List<String> stateVariableNames() {
+        List<String> names = new ArrayList<>();
+        for (SDVariable v : sd.variables()) {
+            switch (v.getVariableType()) {
+                case VARIABLE, CONSTANT -> names.add(v.name());
+                default -> {
+                }
+            }
+        }
+        return names;
+    }
+}

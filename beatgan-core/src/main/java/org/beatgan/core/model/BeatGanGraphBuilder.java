@@ -1,0 +1,253 @@
+package org.beatgan.core.model;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv1DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.DeConv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.beatgan.core.model.ActivationNames.*;
+
+/**
+ * Builds BeatGAN (generator, discriminator, both losses, the anomaly score) as ONE SameDiff graph.
+ *
+ * <p>Both networks share one loss so that one gradient function serves both optimizers (rebuilding
+ * it when switching losses costs seconds and floods stdout in M2.1). Cross terms are cut with
+ * stop-gradients: the discriminator's loss sees {@code stopGradient(G(x))}, and the generator's
+ * adversarial term runs the discriminator with stop-gradient weights. Hence
+ * d(total)/d(D params) = d(loss/D)/dD and d(total)/d(G params) = d(loss/G)/dG exactly.
+ */
+public final class BeatGanGraphBuilder {
+
+    private static final double LEAKY_SLOPE = 0.2;
+    private static final double BN_EPS = 1e-5;
+
+    private final BeatGanConfig config;
+    private final DataType dtype;
+    private final SameDiff sd = SameDiff.create();
+    private final List<ParamSpec> gParams = new ArrayList<>();
+    private final List<ParamSpec> dParams = new ArrayList<>();
+    private final List<BatchNormStats> gBatchNorms = new ArrayList<>();
+    private final List<BatchNormStats> dBatchNorms = new ArrayList<>();
+    private final Map<String, SDVariable> dWeights = new HashMap<>();
+    private SDVariable bnTraining;
+
+    private BeatGanGraphBuilder(BeatGanConfig config, DataType dtype) {
+        this.config = config;
+        this.dtype = dtype;
+    }
+
+    /** Builds a freshly initialised BeatGAN in float32. */
+    public static BeatGanGraph build(BeatGanConfig config, long seed) {
+        return build(config, DataType.FLOAT, seed);
+    }
+
+    public static BeatGanGraph build(BeatGanConfig config, DataType dtype, long seed) {
+        if (!dtype.isFPType()) {
+            throw new IllegalArgumentException("BeatGAN needs a floating-point data type, got " + dtype);
+        }
+        BeatGanGraph graph = new BeatGanGraphBuilder(config, dtype).assemble();
+        graph.initialize(seed);
+        return graph;
+    }
+
+    private BeatGanGraph assemble() {
+        SDVariable x = sd.placeHolder(INPUT, dtype, -1, config.nc(), config.isize());
+        bnTraining = sd.constant(BeatGanGraph.BN_MODE, Nd4j.scalar(dtype, 1.0));
+
+        // ---- generator
+        SDVariable gAct5 = encoderBody("G", x, gParams, gBatchNorms, false);
+        SDVariable latent = conv(G_LATENT, gAct5, weight("G/enc/conv6/W",
+                new long[]{10, config.ndf() * 16L, config.nz()}, (config.ndf() * 16L + config.nz()) * 10,
+                gParams, false), 10, 1, 0);
+        SDVariable gOut = decoder(latent);
+        SDVariable diff = gOut.sub(x);
+        sd.math().square(diff).mean(G_SCORE, 1, 2);
+
+        // ---- discriminator on real beats (trainable weights, publishes running statistics)
+        SDVariable dLogit = sd.reshape(D_LOGIT, discriminatorLogit("D", x, dParams, dBatchNorms, false), -1);
+        sd.nn().sigmoid(D_PROB, dLogit);
+
+        // ---- discriminator on G(x) for D's loss: G is cut off
+        SDVariable fakeDetached = new StopGradient(sd, gOut).outputVariable();
+        SDVariable dFakeLogit = sd.reshape(D_FAKE_LOGIT,
+                discriminatorLogit("Dfake", fakeDetached, null, null, false), -1);
+        sd.nn().sigmoid(D_FAKE_PROB, dFakeLogit);
+
+        // BCE(D(x), 1) + BCE(D(G(x)), 0), written through softplus of the logit: -log(sigmoid(z))
+        // = softplus(-z) and -log(1 - sigmoid(z)) = softplus(z), stable for a saturated D.
+        SDVariable lossReal = sd.nn().softplus(dLogit.neg()).mean(LOSS_D_REAL);
+        SDVariable lossFake = sd.nn().softplus(dFakeLogit).mean(LOSS_D_FAKE);
+        lossReal.add(LOSS_D, lossFake);
+
+        // ---- generator loss: reconstruction + feature matching through a frozen copy of D
+        SDVariable lossRec = sd.math().square(diff).mean(LOSS_G_REC);
+        SDVariable advFeatures = encoderBody("Dadv", gOut, null, null, true);
+        SDVariable realFeatures = new StopGradient(sd, sd.getVariable(D_FEATURES)).outputVariable();
+        SDVariable lossAdv = sd.math().square(advFeatures.sub(realFeatures)).mean(LOSS_G_ADV);
+        // the adversarial weight is a constant that a trainer overwrites in place
+        SDVariable wAdv = sd.constant(BeatGanGraph.W_ADV, Nd4j.scalar(dtype, 1.0));
+        lossRec.add(LOSS_G, lossAdv.mul(wAdv));
+
+        sd.setLossVariables(LOSS_D, LOSS_G);
+        return new BeatGanGraph(sd, config, dtype, gParams, dParams, gBatchNorms, dBatchNorms);
+    }
+
+    /**
+     * Encoder body shared by G and D: Conv(nc->ndf)+LReLU, then 4x [Conv(c->2c)+BN+LReLU], ending
+     * at (ndf*16) x 10. Generator and discriminator each own one set of weights.
+     *
+     * @param params      where new parameters are recorded; null to reuse the discriminator's
+     * @param bns         where batch-norm statistics are published; null for secondary passes
+     * @param stopWeights run with stop-gradient copies of the (discriminator) weights
+     */
+    private SDVariable encoderBody(String prefix, SDVariable input, List<ParamSpec> params,
+                                   List<BatchNormStats> bns, boolean stopWeights) {
+        String paramPrefix = prefix.equals("G") ? "G/enc" : "D";
+        long c = config.ndf();
+        long len = config.isize() / 2;
+        SDVariable h = conv(null, input, weight(paramPrefix + "/conv1/W", new long[]{4, config.nc(), c},
+                (config.nc() + c) * 4, params, stopWeights), 4, 2, 1);
+        h = sd.nn().leakyRelu(actName(prefix, 1), h, LEAKY_SLOPE);
+        for (int k = 2; k <= 5; k++) {
+            long c2 = c * 2;
+            len /= 2;
+            h = conv(null, h, weight(paramPrefix + "/conv" + k + "/W", new long[]{4, c, c2}, (c + c2) * 4,
+                    params, stopWeights), 4, 2, 1);
+            h = batchNorm(prefix, paramPrefix + "/bn" + k, h, c2, len, params, bns, stopWeights);
+            h = sd.nn().leakyRelu(actName(prefix, k), h, LEAKY_SLOPE);
+            c = c2;
+        }
+        return h;
+    }
+
+    /** Discriminator: encoder body plus Conv(ndf*16 -> 1, k10); returns the (B, 1, 1) logit. */
+    private SDVariable discriminatorLogit(String prefix, SDVariable input, List<ParamSpec> params,
+                                          List<BatchNormStats> bns, boolean stopWeights) {
+        SDVariable features = encoderBody(prefix, input, params, bns, stopWeights);
+        long c = config.ndf() * 16L;
+        return conv(null, features, weight("D/conv6/W", new long[]{10, c, 1}, (c + 1) * 10, params,
+                stopWeights), 10, 1, 0);
+    }
+
+    private static String actName(String prefix, int k) {
+        switch (prefix) {
+            case "G":
+                return gEnc(k);
+            case "D":
+                return dEnc(k);
+            default:
+                return prefix + (k == 5 ? "/features" : "/act" + k);
+        }
+    }
+
+    /** Decoder: ConvT(nz->ngf*16,k10)+BN+ReLU, 4x [ConvT(c->c/2,k4,s2)+BN+ReLU], ConvT(->nc)+Tanh. */
+    private SDVariable decoder(SDVariable z) {
+        long c = config.ngf() * 16L;
+        long len = 10;
+        SDVariable h = deconv(z, weight("G/dec/convT1/W", new long[]{1, 10, c, config.nz()},
+                (config.nz() + c) * 10, gParams, false), 10, 1, 0);
+        h = batchNorm("G", "G/dec/bn1", h, c, len, gParams, gBatchNorms, false);
+        h = sd.nn().relu(gDec(1), h, 0.0);
+        for (int k = 2; k <= 5; k++) {
+            long c2 = c / 2;
+            len *= 2;
+            h = deconv(h, weight("G/dec/convT" + k + "/W", new long[]{1, 4, c2, c}, (c + c2) * 4,
+                    gParams, false), 4, 2, 1);
+            h = batchNorm("G", "G/dec/bn" + k, h, c2, len, gParams, gBatchNorms, false);
+            h = sd.nn().relu(gDec(k), h, 0.0);
+            c = c2;
+        }
+        h = deconv(h, weight("G/dec/convT6/W", new long[]{1, 4, config.nc(), c}, (c + config.nc()) * 4,
+                gParams, false), 4, 2, 1);
+        return sd.nn().tanh(G_OUT, h);
+    }
+
+    private SDVariable conv(String name, SDVariable in, SDVariable w, int kernel, int stride, int pad) {
+        Conv1DConfig cfg = Conv1DConfig.builder()
+                .k(kernel).s(stride).p(pad).d(1)
+                .paddingMode(PaddingMode.VALID).dataFormat("NCW").build();
+        return sd.cnn().conv1d(name, in, w, cfg);
+    }
+
+    /**
+     * 1-D transposed convolution as deconv2d on (B, C, 1, W) with a 1 x k kernel; M2.1 has no
+     * native 1-D transposed convolution. Output length (W-1)*s - 2p + k, as PyTorch's.
+     */
+    private SDVariable deconv(SDVariable in, SDVariable w, int kernel, int stride, int pad) {
+        DeConv2DConfig cfg = DeConv2DConfig.builder()
+                .kH(1).kW(kernel).sH(1).sW(stride).pH(0).pW(pad).dH(1).dW(1)
+                .isSameMode(false).dataFormat("NCHW").build();
+        SDVariable in4 = sd.expandDims(in, 2);
+        return sd.squeeze(sd.cnn().deconv2d(in4, w, cfg), 2);
+    }
+
+    /**
+     * Batch norm over batch and length: batch statistics in training mode, running statistics in
+     * inference mode, selected by the {@link BeatGanGraph#BN_MODE} constant. Only the primary pass
+     * of each network publishes batch statistics for the running-statistics update.
+     */
+    private SDVariable batchNorm(String prefix, String name, SDVariable h, long channels, long length,
+                                 List<ParamSpec> params, List<BatchNormStats> bns, boolean stopWeights) {
+        SDVariable gamma = param(name + "/gamma", new long[]{channels}, ParamSpec.Kind.BN_GAMMA, 0,
+                params, stopWeights);
+        SDVariable beta = param(name + "/beta", new long[]{channels}, ParamSpec.Kind.BN_BETA, 0,
+                params, stopWeights);
+        boolean primary = bns != null;
+        SDVariable runMean;
+        SDVariable runVar;
+        if (primary) {
+            runMean = sd.constant(name + "/running_mean", Nd4j.zeros(dtype, channels));
+            runVar = sd.constant(name + "/running_var", Nd4j.ones(dtype, channels));
+        } else {
+            runMean = sd.getVariable(name + "/running_mean");
+            runVar = sd.getVariable(name + "/running_var");
+        }
+        SDVariable mean = h.mean(true, 0, 2);
+        SDVariable centered = h.sub(mean);
+        SDVariable var = sd.math().square(centered).mean(true, 0, 2);
+        if (primary) {
+            sd.reshape(name + "/batch_mean", mean, channels);
+            sd.reshape(name + "/batch_var", var, channels);
+            bns.add(new BatchNormStats(name + "/running_mean", name + "/running_var",
+                    name + "/batch_mean", name + "/batch_var", length));
+        }
+        SDVariable notTraining = bnTraining.rsub(1.0);
+        SDVariable useMean = mean.mul(bnTraining).add(runMean.reshape(1, channels, 1).mul(notTraining));
+        SDVariable useVar = var.mul(bnTraining).add(runVar.reshape(1, channels, 1).mul(notTraining));
+        SDVariable normalised = h.sub(useMean).div(sd.math().sqrt(useVar.add(BN_EPS)));
+        return normalised.mul(gamma.reshape(1, channels, 1)).add(beta.reshape(1, channels, 1));
+    }
+
+    private SDVariable weight(String name, long[] shape, long fanSum, List<ParamSpec> params,
+                              boolean stopWeights) {
+        return param(name, shape, ParamSpec.Kind.CONV_WEIGHT, fanSum, params, stopWeights);
+    }
+
+    /** Creates a parameter (params != null) or looks up the discriminator's existing one. */
+    private SDVariable param(String name, long[] shape, ParamSpec.Kind kind, long fanSum,
+                             List<ParamSpec> params, boolean stopWeights) {
+        SDVariable v;
+        if (params != null) {
+            v = sd.var(name, Nd4j.zeros(dtype, shape));
+            params.add(new ParamSpec(name, kind, fanSum));
+            if (name.startsWith("D/")) {
+                dWeights.put(name, v);
+            }
+        } else {
+            v = dWeights.get(name);
+            if (v == null) {
+                throw new IllegalStateException("Discriminator parameter " + name + " used before creation");
+            }
+        }
+        return stopWeights ? new StopGradient(sd, v).outputVariable() : v;
+    }
+}
