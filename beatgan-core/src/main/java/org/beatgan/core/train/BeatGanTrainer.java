@@ -1,0 +1,163 @@
+package org.beatgan.core.train;
+
+import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.model.BeatGanGraph.Network;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.beatgan.core.model.ActivationNames.*;
+
+/**
+ * One BeatGAN optimisation step on a batch: update D with BCE(D(x),1) + BCE(D(G(x)),0), then G with
+ * MSE(G(x),x) + w_adv * MSE(D_feat(G(x)), D_feat(x)) plus any extension terms; re-initialise D when
+ * its loss collapses. Two Adam optimizers, each over its own network's variables.
+ */
+public final class BeatGanTrainer {
+
+    private final BeatGanGraph graph;
+    private final TrainingConfig config;
+    private final List<GeneratorLossExtension> extensions;
+    private final AdamOptimizer optD;
+    private final AdamOptimizer optG;
+    private final List<String> dOutputs = new ArrayList<>();
+    private final List<String> gOutputs = new ArrayList<>();
+    private final Map<String, String> logged = new LinkedHashMap<>();
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    private int dReinits;
+    private long iteration;
+
+    public BeatGanTrainer(BeatGanGraph graph, TrainingConfig config) {
+        this(graph, config, List.of());
+    }
+
+    public BeatGanTrainer(BeatGanGraph graph, TrainingConfig config, List<GeneratorLossExtension> extensions) {
+        this.graph = graph;
+        this.config = config;
+        this.extensions = List.copyOf(extensions);
+        graph.setAdversarialWeight(config.wAdv());
+        optD = new AdamOptimizer(graph.sameDiff(), graph.paramNames(Network.D), config.lr(), config.beta1(),
+                config.beta2());
+        List<String> gVars = new ArrayList<>(graph.paramNames(Network.G));
+        for (GeneratorLossExtension e : extensions) {
+            gVars.addAll(e.trainableVariables());
+        }
+        optG = new AdamOptimizer(graph.sameDiff(), gVars, config.lr(), config.beta1(), config.beta2());
+
+        logged.put("loss_d_real", LOSS_D_REAL);
+        logged.put("loss_d_fake", LOSS_D_FAKE);
+        logged.put("loss_d", LOSS_D);
+        logged.put("loss_g_rec", LOSS_G_REC);
+        logged.put("loss_g_adv", LOSS_G_ADV);
+        logged.put("loss_g", LOSS_G);
+        for (GeneratorLossExtension e : extensions) {
+            logged.putAll(e.loggedTerms());
+        }
+        dOutputs.addAll(List.of(LOSS_D_REAL, LOSS_D_FAKE, LOSS_D));
+        dOutputs.addAll(graph.batchStatisticOutputs(Network.D));
+        gOutputs.addAll(logged.values().stream().filter(v -> !dOutputs.contains(v)).toList());
+        gOutputs.addAll(graph.batchStatisticOutputs(Network.G));
+    }
+
+    public BeatGanGraph graph() {
+        return graph;
+    }
+
+    public TrainingConfig config() {
+        return config;
+    }
+
+    public void addListener(TrainingListener l) {
+        listeners.add(l);
+    }
+
+    public List<TrainingListener> listeners() {
+        return listeners;
+    }
+
+    public AdamOptimizer optimizer(Network net) {
+        return net == Network.G ? optG : optD;
+    }
+
+    public int discriminatorReinits() {
+        return dReinits;
+    }
+
+    public long iteration() {
+        return iteration;
+    }
+
+    void restoreCounters(long iteration, int dReinits) {
+        this.iteration = iteration;
+        this.dReinits = dReinits;
+    }
+
+    /** Runs one step and returns every logged loss term by name. */
+    public Map<String, Double> step(INDArray x, int epoch) {
+        long t0 = System.nanoTime();
+        graph.checkInput(x);
+        graph.setTrainingMode(true);
+        Map<String, INDArray> feed = new HashMap<>();
+        feed.put(INPUT, x.castTo(graph.dataType()));
+        for (GeneratorLossExtension e : extensions) {
+            feed.putAll(e.feed(x));
+        }
+        Map<String, INDArray> outD;
+        Map<String, INDArray> outG;
+        if (config.stepOrder() == TrainingConfig.StepOrder.BEATGAN) {
+            OutAndGrad d = graph.sameDiff().calculateGradientsAndOutputs(feed, dOutputs, optD.variables());
+            checkFinite(d.getOutputs(), List.of(LOSS_D_REAL, LOSS_D_FAKE), epoch);
+            optD.step(d.getGradients(), epoch);
+            OutAndGrad g = graph.sameDiff().calculateGradientsAndOutputs(feed, gOutputs, optG.variables());
+            checkFinite(g.getOutputs(), logged.values().stream().filter(gOutputs::contains).toList(), epoch);
+            optG.step(g.getGradients(), epoch);
+            outD = d.getOutputs();
+            outG = g.getOutputs();
+        } else {
+            List<String> outputs = new ArrayList<>(dOutputs);
+            outputs.addAll(gOutputs);
+            List<String> vars = new ArrayList<>(optD.variables());
+            vars.addAll(optG.variables());
+            OutAndGrad both = graph.sameDiff().calculateGradientsAndOutputs(feed, outputs, vars);
+            checkFinite(both.getOutputs(), new ArrayList<>(logged.values()), epoch);
+            optD.step(both.getGradients(), epoch);
+            optG.step(both.getGradients(), epoch);
+            outD = both.getOutputs();
+            outG = both.getOutputs();
+        }
+        long batch = x.size(0);
+        graph.updateRunningStatistics(Network.D, outD, batch);
+        graph.updateRunningStatistics(Network.G, outG, batch);
+
+        Map<String, Double> stats = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : logged.entrySet()) {
+            INDArray v = outD.containsKey(e.getValue()) ? outD.get(e.getValue()) : outG.get(e.getValue());
+            stats.put(e.getKey(), v.getDouble(0));
+        }
+        iteration++;
+        if (stats.get("loss_d") < config.dReinitThreshold()) {
+            dReinits++;
+            graph.reinitializeDiscriminator(config.seed() * 1_000_003L + dReinits);
+            for (TrainingListener l : listeners) l.onDiscriminatorReinit(epoch, iteration, dReinits);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        for (TrainingListener l : listeners) l.onIteration(epoch, iteration, stats, (int) batch, seconds);
+        return stats;
+    }
+
+    private void checkFinite(Map<String, INDArray> outputs, List<String> names, int epoch) {
+        for (String n : names) {
+            double v = outputs.get(n).getDouble(0);
+            if (!Double.isFinite(v)) {
+                throw new TrainingDivergedException(n + " = " + v + " at epoch " + epoch + ", iteration "
+                        + iteration + "; the update was not applied. Lower the learning rate (now "
+                        + config.lr() + ") or the distillation weights.");
+            }
+        }
+    }
+}

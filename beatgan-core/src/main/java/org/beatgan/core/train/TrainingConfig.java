@@ -1,0 +1,74 @@
+package org.beatgan.core.train;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * BeatGAN's training settings. Defaults are BeatGAN's: batch 64, Adam lr 1e-4, betas (0.5, 0.999),
+ * w_adv 1, D re-initialised when its loss falls below 5e-6.
+ *
+ * @param stepOrder BEATGAN updates D, then G against the updated D (the paper's order, two
+ *                  passes); SIMULTANEOUS computes both gradients in one pass (faster, G sees the
+ *                  pre-update D)
+ */
+public record TrainingConfig(int epochs, int batchSize, double lr, double beta1, double beta2, double wAdv,
+                             long seed, double dReinitThreshold, StepOrder stepOrder) {
+
+    public enum StepOrder { BEATGAN, SIMULTANEOUS }
+
+    @JsonCreator
+    public TrainingConfig(@JsonProperty("epochs") int epochs, @JsonProperty("batchSize") int batchSize,
+                          @JsonProperty("lr") double lr, @JsonProperty("beta1") double beta1,
+                          @JsonProperty("beta2") double beta2, @JsonProperty("wAdv") double wAdv,
+                          @JsonProperty("seed") long seed,
+                          @JsonProperty("dReinitThreshold") double dReinitThreshold,
+                          @JsonProperty("stepOrder") StepOrder stepOrder) {
+        check(epochs >= 1, "epochs", epochs, ">= 1");
+        check(batchSize >= 2, "batchSize", batchSize, ">= 2 (batch norm needs two beats)");
+        check(lr > 0 && Double.isFinite(lr), "lr", lr, "a finite value > 0");
+        check(beta1 >= 0 && beta1 < 1, "beta1", beta1, "a value in [0, 1)");
+        check(beta2 >= 0 && beta2 < 1, "beta2", beta2, "a value in [0, 1)");
+        check(wAdv >= 0 && Double.isFinite(wAdv), "wAdv", wAdv, "a finite weight >= 0");
+        check(dReinitThreshold >= 0, "dReinitThreshold", dReinitThreshold, ">= 0");
+        this.epochs = epochs;
+        this.batchSize = batchSize;
+        this.lr = lr;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.wAdv = wAdv;
+        this.seed = seed;
+        this.dReinitThreshold = dReinitThreshold;
+        this.stepOrder = stepOrder == null ? StepOrder.BEATGAN : stepOrder;
+    }
+
+    public static TrainingConfig defaults() {
+        return new TrainingConfig(10, 64, 1e-4, 0.5, 0.999, 1.0, 0, 5e-6, StepOrder.BEATGAN);
+    }
+
+    public TrainingConfig withEpochs(int e) {
+        return new TrainingConfig(e, batchSize, lr, beta1, beta2, wAdv, seed, dReinitThreshold, stepOrder);
+    }
+
+    public TrainingConfig withBatchSize(int b) {
+        return new TrainingConfig(epochs, b, lr, beta1, beta2, wAdv, seed, dReinitThreshold, stepOrder);
+    }
+
+    public TrainingConfig withSeed(long s) {
+        return new TrainingConfig(epochs, batchSize, lr, beta1, beta2, wAdv, s, dReinitThreshold, stepOrder);
+    }
+
+    public TrainingConfig withLr(double l) {
+        return new TrainingConfig(epochs, batchSize, l, beta1, beta2, wAdv, seed, dReinitThreshold, stepOrder);
+    }
+
+    public TrainingConfig withStepOrder(StepOrder o) {
+        return new TrainingConfig(epochs, batchSize, lr, beta1, beta2, wAdv, seed, dReinitThreshold, o);
+    }
+
+    private static void check(boolean ok, String name, double value, String expected) {
+        if (!ok) {
+            throw new IllegalArgumentException("Invalid training setting " + name + " = " + value
+                    + ", expected " + expected);
+        }
+    }
+}
