@@ -1,0 +1,107 @@
+package org.beatgan.core.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.beatgan.core.io.Json;
+import org.beatgan.core.io.ModelBundle;
+import org.beatgan.core.model.BeatGanConfig;
+import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.model.BeatGanGraphBuilder;
+import org.beatgan.core.testutil.DemoBeats;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class TrainingRunTest {
+
+    private static final BeatGanConfig MODEL = BeatGanConfig.of(1, 8, 4, 4);
+
+    private static TrainingRun run(int epochs, Path out, boolean resume) {
+        DemoBeats demo = DemoBeats.get();
+        BeatGanGraph g = BeatGanGraphBuilder.build(MODEL, 9);
+        BeatGanTrainer t = new BeatGanTrainer(g, TrainingConfig.defaults().withEpochs(epochs).withBatchSize(16)
+                .withLr(1e-3).withSeed(9));
+        var data = new TrainingRun.Data(demo.normals(0, 32, 16), demo.mixed(32, 48, 0, 16, 64),
+                demo.mixed(48, 64, 16, 64, 64));
+        return new TrainingRun(t, data, new TrainingRun.Options(out, resume, false));
+    }
+
+    @Test
+    void runWritesModelLogAndMetrics(@TempDir Path out) throws Exception {
+        Map<String, Object> metrics = run(2, out, false).run();
+        for (String f : List.of(TrainingRun.MODEL, TrainingRun.CHECKPOINT, TrainingRun.EPOCHS,
+                TrainingRun.METRICS, TrainingRun.CURVES)) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+        List<String> lines = Files.readAllLines(out.resolve(TrainingRun.EPOCHS));
+        assertEquals(2, lines.size());
+        JsonNode first = Json.MAPPER.readTree(lines.get(0));
+        for (String k : List.of("epoch", "loss_d_real", "loss_d_fake", "loss_g_rec", "loss_g_adv", "val_auc",
+                "val_ap", "val_f1", "seconds", "beats_per_s")) {
+            assertTrue(first.has(k), "epoch record lacks " + k + ": " + first);
+        }
+        JsonNode m = Json.MAPPER.readTree(out.resolve(TrainingRun.METRICS).toFile());
+        for (String k : List.of("auc", "ap", "best_f1", "threshold")) {
+            double v = m.path("test").path(k).asDouble(Double.NaN);
+            assertTrue(Double.isFinite(v), "test." + k);
+        }
+        assertEquals(BeatGanGraphBuilder.build(MODEL, 0).parameterCount(BeatGanGraph.Network.G),
+                m.path("params").path("G").asLong());
+        assertEquals(metrics.get("best_epoch"), m.path("best_epoch").asInt());
+    }
+
+    @Test
+    void savedModelGivesIdenticalScores(@TempDir Path out) throws Exception {
+        run(1, out, false).run();
+        ModelBundle.Loaded a = ModelBundle.load(out.resolve(TrainingRun.MODEL));
+        Path copy = out.resolve("copy.zip");
+        ModelBundle.save(a.graph(), copy);
+        ModelBundle.Loaded b = ModelBundle.load(copy);
+        INDArray x = DemoBeats.get().abnormal.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 10));
+        assertEquals(a.graph().scores(x), b.graph().scores(x));
+        // the running statistics travel with the model: inference differs from training mode
+        assertNotEquals(a.graph().forward(x, true, "G/score").get("G/score"), a.graph().scores(x));
+    }
+
+    @Test
+    void resumedRunEqualsUninterruptedRun(@TempDir Path dir) throws Exception {
+        Path straight = dir.resolve("straight"), crashed = dir.resolve("crashed");
+        run(3, straight, false).run();
+        run(1, crashed, false).run();                       // "crash" after epoch 1
+        Files.delete(crashed.resolve(TrainingRun.METRICS));
+        Map<String, Object> resumed = run(3, crashed, true).run();
+        assertEquals(3, resumed.get("epochs"));
+        List<String> a = Files.readAllLines(straight.resolve(TrainingRun.EPOCHS));
+        List<String> b = Files.readAllLines(crashed.resolve(TrainingRun.EPOCHS));
+        assertEquals(3, b.size());
+        for (int i = 0; i < 3; i++) {
+            JsonNode x = Json.MAPPER.readTree(a.get(i)), y = Json.MAPPER.readTree(b.get(i));
+            for (String k : List.of("loss_g", "loss_d", "val_auc", "val_score_mean")) {
+                assertEquals(x.get(k).asDouble(), y.get(k).asDouble(), 0.0, "epoch " + (i + 1) + " " + k);
+            }
+        }
+        BeatGanGraph ga = ModelBundle.load(straight.resolve(TrainingRun.CHECKPOINT)).graph();
+        BeatGanGraph gb = ModelBundle.load(crashed.resolve(TrainingRun.CHECKPOINT)).graph();
+        for (String v : ga.stateVariableNames()) {
+            assertEquals(ga.array(v), gb.array(v), v);
+        }
+    }
+
+    @Test
+    void resumeWithOtherSettingsIsRefused(@TempDir Path out) throws Exception {
+        run(1, out, false).run();
+        BeatGanGraph g = BeatGanGraphBuilder.build(MODEL, 9);
+        BeatGanTrainer t = new BeatGanTrainer(g, TrainingConfig.defaults().withEpochs(2).withBatchSize(16).withSeed(10));
+        DemoBeats demo = DemoBeats.get();
+        var run = new TrainingRun(t, new TrainingRun.Data(demo.normals(0, 32, 16), demo.mixed(32, 48, 0, 16, 64), null),
+                new TrainingRun.Options(out, true, false));
+        java.io.IOException e = assertThrows(java.io.IOException.class, run::run);
+        assertTrue(e.getMessage().contains("seed 9") && e.getMessage().contains("seed 10"), e.getMessage());
+    }
+}
