@@ -1,0 +1,90 @@
+package org.beatgan.experiments;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.beatgan.core.config.ExperimentConfig;
+import org.beatgan.core.io.Json;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Options shared by every training command: an experiment config file plus command-line
+ * overrides of its most used settings (an option given wins over the file).
+ */
+public final class ExperimentOptions {
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Experiment config (YAML, see notebooks-config/); built-in defaults if absent.")
+    Path config;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "MIT-BIH folder (WFDB .hea/.dat/.atr) or folder of BeatGAN .npy arrays "
+                    + "(normal_samples.npy + abnormal_samples.npy, or {N,S,V,F,Q}_samples.npy). "
+                    + "Default: the shipped MIT-BIH records.")
+    String data;
+
+    @Option(names = "--protocol", paramLabel = "P", description = "beatgan | clean | inter-patient")
+    String protocol;
+
+    @Option(names = "--fold", paramLabel = "K", description = "Fold 0..4 of normal beats held out for testing.")
+    Integer fold;
+
+    @Option(names = "--train-limit", paramLabel = "N", description = "At most N training beats (0 = all).")
+    Integer trainLimit;
+
+    @Option(names = "--eval-limit", paramLabel = "N",
+            description = "At most N validation and N test beats, stratified by class (0 = all).")
+    Integer evalLimit;
+
+    @Option(names = "--epochs", paramLabel = "N")
+    Integer epochs;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed for weights, shuffling and splits.")
+    Long seed;
+
+    @Option(names = "--batch-size", paramLabel = "B")
+    Integer batchSize;
+
+    @Option(names = "--lr", paramLabel = "LR", description = "Adam learning rate of both networks.")
+    Double lr;
+
+    @Option(names = "--ngf", paramLabel = "N", description = "Generator decoder width.")
+    Integer ngf;
+
+    @Option(names = "--ndf", paramLabel = "N", description = "Encoder and discriminator width.")
+    Integer ndf;
+
+    @Option(names = "--nc", paramLabel = "C", description = "ECG leads: 1 (MLII) or 2.")
+    Integer nc;
+
+    @Option(names = "--step-order", paramLabel = "O",
+            description = "BEATGAN (D then G, the paper's order) or SIMULTANEOUS (one pass, faster).")
+    String stepOrder;
+
+    /** The config file (or defaults) with every given option applied on top. */
+    public ExperimentConfig resolve() throws IOException {
+        ExperimentConfig base = config != null ? ExperimentConfig.load(config) : ExperimentConfig.defaults();
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        ObjectNode model = o.putObject("model");
+        ObjectNode training = o.putObject("training");
+        ObjectNode d = o.putObject("data");
+        if (data != null) d.put("path", data);
+        if (protocol != null) d.put("protocol", protocol);
+        if (fold != null) d.put("fold", fold);
+        if (trainLimit != null) d.put("trainLimit", trainLimit);
+        if (evalLimit != null) d.put("evalLimit", evalLimit);
+        if (seed != null) {
+            training.put("seed", seed);
+            d.put("seed", seed);
+        }
+        if (epochs != null) training.put("epochs", epochs);
+        if (batchSize != null) training.put("batchSize", batchSize);
+        if (lr != null) training.put("lr", lr);
+        if (stepOrder != null) training.put("stepOrder", stepOrder.toUpperCase());
+        if (ngf != null) model.put("ngf", ngf);
+        if (ndf != null) model.put("ndf", ndf);
+        if (nc != null) model.put("nc", nc);
+        return base.with(o);
+    }
+}
