@@ -17,7 +17,15 @@ public final class Cli {
     }
 
     public static int execute(Object command, String... args) {
+        return execute(command, null, args);
+    }
+
+    /** As {@link #execute(Object, String...)}, with picocli's error stream redirected (tests). */
+    public static int execute(Object command, java.io.PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(command);
+        if (err != null) {
+            cl.setErr(err);
+        }
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;
             String msg;

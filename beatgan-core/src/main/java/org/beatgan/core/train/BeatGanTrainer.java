@@ -2,6 +2,7 @@ package org.beatgan.core.train;
 
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraph.Network;
+import org.beatgan.core.util.QuietStdout;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -62,6 +63,9 @@ public final class BeatGanTrainer {
         dOutputs.addAll(graph.batchStatisticOutputs(Network.D));
         gOutputs.addAll(logged.values().stream().filter(v -> !dOutputs.contains(v)).toList());
         gOutputs.addAll(graph.batchStatisticOutputs(Network.G));
+        if (!graph.sameDiff().hasGradientFunction()) {
+            QuietStdout.run(() -> graph.sameDiff().createGradFunction());
+        }
     }
 
     public BeatGanGraph graph() {

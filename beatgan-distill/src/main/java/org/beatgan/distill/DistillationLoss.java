@@ -1,0 +1,22 @@
+package org.beatgan.distill;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+
+import java.util.List;
+
+/**
+ * One distillation method. It declares the roles it consumes (which student/teacher tensors it
+ * needs) and builds its scalar loss inside the student's graph; adapters it needs are created
+ * through {@link LossInputs#adapter}. Trainers never ask which method they run.
+ */
+public interface DistillationLoss {
+
+    /** Registry id, as in the reference vectors and experiment configs (e.g. "kd", "at"). */
+    String id();
+
+    /** Input roles this loss reads, e.g. ["logits"] or ["feats"]. */
+    List<String> roles();
+
+    /** Builds the scalar loss; called once per graph. */
+    SDVariable build(LossInputs in);
+}

@@ -1,0 +1,45 @@
+package org.beatgan.distill;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.List;
+
+/**
+ * What a distillation loss sees when it builds its expression: the graph, the student and teacher
+ * tensors it asked for (by role, e.g. "logits", "feats", "feat"), and a way to create the trainable
+ * adapters it owns. Teacher tensors are constants or placeholders: no gradient reaches them.
+ */
+public interface LossInputs {
+
+    SameDiff sd();
+
+    /** Student tensors of a role (one per tapped layer pair for list roles such as "feats"). */
+    List<Tensor> student(String role);
+
+    /** Teacher tensors of a role, paired index by index with {@link #student(String)}. */
+    List<Tensor> teacher(String role);
+
+    default Tensor studentOne(String role) {
+        return single(student(role), "student", role);
+    }
+
+    default Tensor teacherOne(String role) {
+        return single(teacher(role), "teacher", role);
+    }
+
+    /**
+     * A trainable adapter weight owned by the loss (regressor, embedding, ...), trained with the
+     * student's optimizer and saved with the student. {@code init} gives shape, type and start value.
+     */
+    SDVariable adapter(String name, INDArray init);
+
+    private static Tensor single(List<Tensor> list, String side, String role) {
+        if (list.size() != 1) {
+            throw new IllegalArgumentException("Expected exactly one " + side + " tensor for role '" + role
+                    + "', got " + list.size());
+        }
+        return list.get(0);
+    }
+}

@@ -1,0 +1,71 @@
+package org.beatgan.distill;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+
+import java.util.Iterator;
+import java.util.Set;
+
+/** Hyperparameters of one loss from a config or reference file, validated with clear messages. */
+public final class LossParams {
+
+    private final String lossId;
+    private final JsonNode node;
+
+    public LossParams(String lossId, JsonNode node) {
+        this.lossId = lossId;
+        this.node = node == null || node.isNull() ? JsonNodeFactory.instance.objectNode() : node;
+    }
+
+    public static LossParams empty(String lossId) {
+        return new LossParams(lossId, null);
+    }
+
+    /** A temperature-like value that must be finite and > 0. */
+    public double positive(String name, double dflt) {
+        double v = number(name, dflt);
+        if (!(v > 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(lossId + ": " + name + " = " + v + ", expected a finite value > 0");
+        }
+        return v;
+    }
+
+    /** A weight that must be finite and >= 0. */
+    public double nonNegative(String name, double dflt) {
+        double v = number(name, dflt);
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(lossId + ": " + name + " = " + v + ", expected a finite weight >= 0");
+        }
+        return v;
+    }
+
+    public int positiveInt(String name, int dflt) {
+        double v = number(name, dflt);
+        if (v != Math.rint(v) || v < 1) {
+            throw new IllegalArgumentException(lossId + ": " + name + " = " + v + ", expected an integer >= 1");
+        }
+        return (int) v;
+    }
+
+    private double number(String name, double dflt) {
+        JsonNode v = node.get(name);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isNumber()) {
+            throw new IllegalArgumentException(lossId + ": " + name + " = " + v + ", expected a number");
+        }
+        return v.asDouble();
+    }
+
+    /** Rejects parameters the loss does not know (typos must not silently use defaults). */
+    public LossParams allowOnly(Set<String> known) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!known.contains(f)) {
+                throw new IllegalArgumentException(lossId + ": unknown parameter '" + f + "', known: " + known);
+            }
+        }
+        return this;
+    }
+}

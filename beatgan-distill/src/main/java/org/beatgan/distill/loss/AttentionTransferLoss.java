@@ -1,0 +1,79 @@
+package org.beatgan.distill.loss;
+
+import org.beatgan.distill.DistillationLoss;
+import org.beatgan.distill.LossInputs;
+import org.beatgan.distill.LossParams;
+import org.beatgan.distill.Tensor;
+import org.beatgan.distill.ops.DistillOps;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Attention transfer (Zagoruyko & Komodakis), role "feats" (layer pairs):
+ * {@code sum_pairs mean((at(f_s) - at(f_t))^2)} with {@code at(f) = normalize(flat(mean_c f^p))}.
+ * Channel counts may differ. With pooling ({@code at}), the map with more spatial positions is
+ * adaptive-average-pooled to the other's shape first; without ({@code ft_seed}, the seeds'
+ * DistillFT, p = 2) paired maps must have equal spatial shapes.
+ *
+ * <p>A length-1 map (e.g. BeatGAN's latent, 50 x 1) has the constant attention [1]: its term is
+ * identically zero, so tap the latent with another loss.
+ */
+public final class AttentionTransferLoss implements DistillationLoss {
+
+    private final String id;
+    private final int p;
+    private final boolean pool;
+
+    public AttentionTransferLoss(String id, LossParams params, boolean pool) {
+        this.id = id;
+        this.pool = pool;
+        this.p = params.allowOnly(Set.of("p")).positiveInt("p", 2);
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public List<String> roles() {
+        return List.of("feats");
+    }
+
+    @Override
+    public SDVariable build(LossInputs in) {
+        return pairSum(in.sd(), in.student("feats"), in.teacher("feats"), p, pool, id);
+    }
+
+    /** Sum over layer pairs of the attention-map MSE; shared with the KD + AT combination. */
+    static SDVariable pairSum(SameDiff sd, List<Tensor> student, List<Tensor> teacher, int p, boolean pool,
+                              String id) {
+        if (student.size() != teacher.size() || student.isEmpty()) {
+            throw new IllegalArgumentException(id + ": needs the same number (>= 1) of student and teacher maps, got "
+                    + student.size() + " and " + teacher.size());
+        }
+        SDVariable total = null;
+        for (int i = 0; i < student.size(); i++) {
+            Tensor s = student.get(i);
+            Tensor t = teacher.get(i);
+            if (!Arrays.equals(s.spatial(), t.spatial())) {
+                if (!pool) {
+                    throw new IllegalArgumentException(id + ": pair " + i + " has different spatial shapes ("
+                            + s.describe() + " vs " + t.describe() + "); use 'at', which pools, or tap matching layers");
+                }
+                if (DistillOps.positions(s.spatial()) > DistillOps.positions(t.spatial())) {
+                    s = DistillOps.adaptivePool(sd, s, t.spatial());
+                } else {
+                    t = DistillOps.adaptivePool(sd, t, s.spatial());
+                }
+            }
+            SDVariable pair = sd.math().square(DistillOps.attention(sd, s, p).sub(DistillOps.attention(sd, t, p))).mean();
+            total = total == null ? pair : total.add(pair);
+        }
+        return total;
+    }
+}
