@@ -5,6 +5,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
@@ -12,7 +13,8 @@ import java.util.Arrays;
 /**
  * SameDiff building blocks shared by the losses, written from elementary ops with the reference
  * conventions (../shared/reference/distill/README.md). M2.1 caveats: built-in loss ops ignore the
- * upstream gradient and {@code logSoftmax(x, dim)} breaks gradients, so neither is used.
+ * upstream gradient and its log-softmax is unstable (and breaks gradients with an explicit axis),
+ * so neither is used.
  */
 public final class DistillOps {
 
@@ -22,9 +24,16 @@ public final class DistillOps {
     private DistillOps() {
     }
 
-    /** log_softmax along the last axis (the class axis of a (B, K) logit matrix). */
+    /**
+     * log_softmax along axis 1 of (B, K) logits: z - m - log(sum exp(z - m)) with m the row max.
+     * M2.1's own logSoftmax returns NaN for logits of size ~1e4 (real models reach 50-150 and
+     * more), so it is written out. m is a stop-gradient constant: the value does not depend on
+     * it, hence neither does the exact gradient.
+     */
     public static SDVariable logSoftmax(SameDiff sd, SDVariable logits) {
-        return sd.nn().logSoftmax(logits);
+        SDVariable m = new StopGradient(sd, logits.max(true, 1)).outputVariable();
+        SDVariable shifted = logits.sub(m);
+        return shifted.sub(sd.math().log(sd.math().exp(shifted).sum(true, 1)));
     }
 
     /**

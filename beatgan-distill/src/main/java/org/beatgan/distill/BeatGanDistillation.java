@@ -1,0 +1,182 @@
+package org.beatgan.distill;
+
+import org.beatgan.core.model.ActivationNames;
+import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.train.GeneratorLossExtension;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Joins a frozen teacher BeatGAN to a student's training graph by activation name and adds the
+ * weighted distillation terms to the student's generator loss.
+ *
+ * <p>The teacher runs as its own graph in inference mode (running batch-norm statistics), once
+ * per batch; its tapped activations enter the student graph as placeholders named
+ * {@code teacher/<activation>}. Nothing in the student graph can reach the teacher's weights, so
+ * the teacher never changes. Every term is a differentiable SameDiff expression; its weighted
+ * value becomes an extra loss variable, so the student's G optimizer (which also owns the terms'
+ * adapters) receives the distillation gradients.
+ */
+public final class BeatGanDistillation implements GeneratorLossExtension {
+
+    public static final String TEACHER_PREFIX = "teacher/";
+    public static final String TERM_PREFIX = "distill/";
+
+    private final BeatGanGraph teacher;
+    private final List<String> teacherTaps = new ArrayList<>();
+    private final List<String> adapters = new ArrayList<>();
+    private final Map<String, String> logged = new LinkedHashMap<>();
+    private final Map<String, DistillationLoss> losses = new LinkedHashMap<>();
+
+    public BeatGanDistillation(BeatGanGraph teacher, BeatGanGraph student, List<DistillTermSpec> terms) {
+        if (teacher.config().nc() != student.config().nc()) {
+            throw new IllegalArgumentException("Teacher has nc=" + teacher.config().nc() + " leads, student nc="
+                    + student.config().nc() + "; both must read the same beats");
+        }
+        this.teacher = teacher;
+        SameDiff sd = student.sameDiff();
+        Set<String> tapNames = new LinkedHashSet<>();
+        List<Map<String, List<String[]>>> resolved = new ArrayList<>();
+        for (DistillTermSpec term : terms) {
+            Map<String, List<String[]>> roles = new LinkedHashMap<>();
+            term.inputs().forEach((role, taps) -> {
+                List<String[]> pairs = new ArrayList<>();
+                for (String tap : taps) {
+                    String[] pair = parseTap(role, tap);
+                    pairs.add(pair);
+                    tapNames.add(pair[0]);
+                }
+                roles.put(role, pairs);
+            });
+            resolved.add(roles);
+        }
+        Map<String, long[]> teacherShapes = probeShapes(teacher, tapNames, false);
+        Set<String> studentNames = new LinkedHashSet<>();
+        for (Map<String, List<String[]>> roles : resolved) {
+            for (List<String[]> pairs : roles.values()) {
+                for (String[] p : pairs) {
+                    studentNames.add(p[1]);
+                }
+            }
+        }
+        Map<String, long[]> studentShapes = probeShapes(student, studentNames, true);
+        for (String t : tapNames) {
+            long[] s = teacherShapes.get(t).clone();
+            s[0] = -1;
+            sd.placeHolder(TEACHER_PREFIX + t, student.dataType(), s);
+            teacherTaps.add(t);
+        }
+
+        for (int i = 0; i < terms.size(); i++) {
+            DistillTermSpec term = terms.get(i);
+            DistillationLoss loss = DistillationLosses.create(term.loss(), term.params());
+            for (String role : loss.roles()) {
+                if (!term.inputs().containsKey(role)) {
+                    throw new IllegalArgumentException("Distillation term '" + term.name() + "' (" + term.loss()
+                            + ") needs inputs for role '" + role + "'; it declares " + loss.roles());
+                }
+            }
+            Map<String, List<Tensor>> sTensors = new LinkedHashMap<>();
+            Map<String, List<Tensor>> tTensors = new LinkedHashMap<>();
+            resolved.get(i).forEach((role, pairs) -> {
+                List<Tensor> s = new ArrayList<>();
+                List<Tensor> t = new ArrayList<>();
+                for (String[] p : pairs) {
+                    s.add(LogitSources.apply(sd, role, p[1], sd.getVariable(p[1]), studentShapes.get(p[1])));
+                    t.add(LogitSources.apply(sd, role, p[0], sd.getVariable(TEACHER_PREFIX + p[0]),
+                            teacherShapes.get(p[0])));
+                }
+                sTensors.put(role, s);
+                tTensors.put(role, t);
+            });
+            String prefix = TERM_PREFIX + term.name() + "/";
+            LossInputs in = new LossInputs() {
+                public SameDiff sd() {
+                    return sd;
+                }
+
+                public List<Tensor> student(String role) {
+                    return sTensors.get(role);
+                }
+
+                public List<Tensor> teacher(String role) {
+                    return tTensors.get(role);
+                }
+
+                public SDVariable adapter(String name, INDArray init) {
+                    SDVariable v = sd.var(prefix + name, init.castTo(student.dataType()));
+                    adapters.add(v.name());
+                    return v;
+                }
+            };
+            SDVariable raw = sd.identity(prefix + "loss", loss.build(in));
+            SDVariable weighted = raw.mul(prefix + "weighted", term.weight());
+            sd.addLossVariable(weighted);
+            losses.put(term.name(), loss);
+            logged.put("distill_" + term.name(), raw.name());
+            logged.put("distill_" + term.name() + "_weighted", weighted.name());
+        }
+    }
+
+    /** "G/enc/act3" taps the same activation on both sides; "A => B" taps teacher A, student B. */
+    private static String[] parseTap(String role, String tap) {
+        String[] parts = tap.split("=>");
+        if (parts.length > 2) {
+            throw new IllegalArgumentException("Tap '" + tap + "': expected 'name' or 'teacherName => studentName'");
+        }
+        String t = LogitSources.activationOf(role, parts[0].trim());
+        String s = LogitSources.activationOf(role, (parts.length == 2 ? parts[1] : parts[0]).trim());
+        return new String[]{t, s};
+    }
+
+    /** Shapes of the named activations from a 2-beat forward pass (unknown names fail clearly). */
+    private static Map<String, long[]> probeShapes(BeatGanGraph g, Set<String> names, boolean student) {
+        for (String n : names) {
+            if (!g.sameDiff().hasVariable(n)) {
+                throw new IllegalArgumentException("Tap '" + n + "' does not exist in the " + (student ? "student"
+                        : "teacher") + " graph; documented activations: " + ActivationNames.all());
+            }
+        }
+        INDArray probe = Nd4j.rand(g.dataType(), 2, g.config().nc(), g.config().isize());
+        Map<String, INDArray> acts = g.forward(probe, student, names.toArray(new String[0]));
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        acts.forEach((k, v) -> shapes.put(k, v.shape()));
+        return shapes;
+    }
+
+    @Override
+    public Map<String, INDArray> feed(INDArray x) {
+        Map<String, INDArray> acts = teacher.activations(x, teacherTaps.toArray(new String[0]));
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        acts.forEach((k, v) -> out.put(TEACHER_PREFIX + k, v));
+        return out;
+    }
+
+    @Override
+    public List<String> trainableVariables() {
+        return List.copyOf(adapters);
+    }
+
+    @Override
+    public Map<String, String> loggedTerms() {
+        return Map.copyOf(logged);
+    }
+
+    public Map<String, DistillationLoss> losses() {
+        return losses;
+    }
+
+    public BeatGanGraph teacher() {
+        return teacher;
+    }
+
+}
