@@ -1,19 +1,14 @@
 package org.beatgan.experiments;
 
 import org.beatgan.core.config.ExperimentConfig;
-import org.beatgan.core.data.ExperimentData;
-import org.beatgan.core.io.AtomicFiles;
 import org.beatgan.core.io.Json;
-import org.beatgan.core.model.BeatGanGraph;
-import org.beatgan.core.model.BeatGanGraphBuilder;
-import org.beatgan.core.train.BeatGanTrainer;
-import org.beatgan.core.train.TrainingRun;
+import org.beatgan.core.train.ExperimentRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -39,21 +34,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ExperimentConfig cfg = experiment.resolve();
-        ExperimentData.Prepared data = ExperimentData.prepare(cfg.data(), cfg.model().nc(),
-                cfg.training().batchSize());
-        System.err.println("data: " + Json.COMPACT.writeValueAsString(data.summary()));
-        BeatGanGraph graph = BeatGanGraphBuilder.build(cfg.model(), cfg.training().seed());
-        BeatGanTrainer trainer = new BeatGanTrainer(graph, cfg.training());
-        java.nio.file.Files.createDirectories(out);
-        AtomicFiles.writeString(out.resolve("experiment.yaml"), Json.YAML.writeValueAsString(cfg));
-        Map<String, Object> metrics = new TrainingRun(trainer, data.data(),
-                new TrainingRun.Options(out, resume, !noProgress && System.console() != null)).run();
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("out", out.toAbsolutePath().toString());
-        summary.put("test", metrics.get("test"));
-        summary.put("params", metrics.get("params"));
-        summary.put("best_epoch", metrics.get("best_epoch"));
-        System.out.println(Json.COMPACT.writeValueAsString(summary));
+        Map<String, Object> metrics = ExperimentRunner.run(cfg, g -> List.of(),
+                new ExperimentRunner.Options(out, resume, !noProgress && System.console() != null));
+        System.out.println(Json.COMPACT.writeValueAsString(Summaries.of(out, metrics)));
         return 0;
     }
 

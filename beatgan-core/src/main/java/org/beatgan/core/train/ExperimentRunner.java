@@ -1,0 +1,60 @@
+package org.beatgan.core.train;
+
+import org.beatgan.core.config.ExperimentConfig;
+import org.beatgan.core.data.ExperimentData;
+import org.beatgan.core.io.AtomicFiles;
+import org.beatgan.core.io.Json;
+import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.model.BeatGanGraphBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Runs one experiment config end to end: data, model, trainer (with any loss extensions, e.g.
+ * distillation), the training run into an output folder. Every command and experiment that
+ * trains goes through here.
+ */
+public final class ExperimentRunner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunner.class);
+
+    private ExperimentRunner() {
+    }
+
+    public record Options(Path out, boolean resume, boolean progressBar, List<TrainingListener> listeners) {
+        public Options(Path out, boolean resume, boolean progressBar) {
+            this(out, resume, progressBar, List.of());
+        }
+    }
+
+    /** Trains and returns metrics.json's content. */
+    public static Map<String, Object> run(ExperimentConfig cfg,
+                                          Function<BeatGanGraph, List<GeneratorLossExtension>> extensions,
+                                          Options options) throws IOException {
+        ExperimentData.Prepared data = ExperimentData.prepare(cfg.data(), cfg.model().nc(), cfg.training().batchSize());
+        LOG.info("data: {}", Json.COMPACT.writeValueAsString(data.summary()));
+        return run(cfg, data, extensions, options);
+    }
+
+    /** As {@link #run(ExperimentConfig, Function, Options)} on already prepared data (shared by many runs). */
+    public static Map<String, Object> run(ExperimentConfig cfg, ExperimentData.Prepared data,
+                                          Function<BeatGanGraph, List<GeneratorLossExtension>> extensions,
+                                          Options options) throws IOException {
+        BeatGanGraph graph = BeatGanGraphBuilder.build(cfg.model(), cfg.training().seed());
+        List<GeneratorLossExtension> ext = new ArrayList<>(extensions.apply(graph));
+        BeatGanTrainer trainer = new BeatGanTrainer(graph, cfg.training(), ext);
+        options.listeners().forEach(trainer::addListener);
+        Files.createDirectories(options.out());
+        AtomicFiles.writeString(options.out().resolve("experiment.yaml"), Json.YAML.writeValueAsString(cfg));
+        return new TrainingRun(trainer, data.data(), new TrainingRun.Options(options.out(), options.resume(),
+                options.progressBar())).run();
+    }
+}

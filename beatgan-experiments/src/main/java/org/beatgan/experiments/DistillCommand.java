@@ -1,0 +1,59 @@
+package org.beatgan.experiments;
+
+import org.beatgan.core.config.ExperimentConfig;
+import org.beatgan.core.io.Json;
+import org.beatgan.core.train.ExperimentRunner;
+import org.beatgan.distill.DistillConfig;
+import org.beatgan.distill.DistillationExperiment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code ./beatgan distill}: trains a student BeatGAN from a saved, frozen teacher. */
+@Command(name = "distill", mixinStandardHelpOptions = true,
+        description = {"Train a student BeatGAN whose generator loss adds the config's distillation terms "
+                + "(err_g = err_rec + w_adv*err_adv + sum of weight*term) against a frozen teacher.",
+                "Example: ./beatgan distill --teacher runs/train/model.zip "
+                        + "--config notebooks-config/distill-kd-at.yaml --out runs/distill"})
+public final class DistillCommand implements Callable<Integer> {
+
+    @Mixin
+    ExperimentOptions experiment;
+
+    @Option(names = "--teacher", paramLabel = "MODEL",
+            description = "Teacher model.zip (default: the config's distill.teacher).")
+    Path teacher;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs/distill",
+            description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue from --out's checkpoint.zip.")
+    boolean resume;
+
+    @Option(names = "--no-progress", description = "No console progress bar.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+        ExperimentConfig cfg = experiment.resolve();
+        DistillConfig distill = DistillConfig.from(cfg.distill());
+        Path teacherPath = teacher != null ? teacher
+                : distill.teacher() != null ? Path.of(distill.teacher()) : null;
+        if (teacherPath == null) {
+            throw new IllegalArgumentException("No teacher: pass --teacher MODEL or set distill.teacher in the config");
+        }
+        Map<String, Object> metrics = DistillationExperiment.run(cfg, teacherPath,
+                new ExperimentRunner.Options(out, resume, !noProgress && System.console() != null));
+        System.out.println(Json.COMPACT.writeValueAsString(Summaries.of(out, metrics)));
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(Cli.execute(new DistillCommand(), args));
+    }
+}

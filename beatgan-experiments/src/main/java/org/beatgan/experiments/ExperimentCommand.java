@@ -1,0 +1,46 @@
+package org.beatgan.experiments;
+
+import org.beatgan.core.config.ExperimentConfig;
+import org.beatgan.core.io.Json;
+import org.beatgan.experiments.report.ComparisonExperiment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code ./beatgan experiment}: the distillation comparison (teacher vs student variants over seeds). */
+@Command(name = "experiment", mixinStandardHelpOptions = true,
+        description = {"Run a comparison experiment (e.g. notebooks-config/distill-comparison.yaml): train the "
+                + "teacher (or reuse --teacher) and every student variant for every seed on the same data, then "
+                + "write report.md, report.json, roc.png and pr.png into --out. Finished runs are skipped on rerun."})
+public final class ExperimentCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", required = true, description = "Comparison config (YAML).")
+    Path config;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs/comparison",
+            description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--teacher", paramLabel = "MODEL", description = "Reuse a trained teacher model.zip.")
+    Path teacher;
+
+    @Option(names = "--no-progress", description = "No console progress bar.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+        ExperimentConfig cfg = ExperimentConfig.load(config);
+        Map<String, Object> report = new ComparisonExperiment(cfg, out, teacher,
+                !noProgress && System.console() != null).run();
+        System.out.println(Json.COMPACT.writeValueAsString(report.get("summary")));
+        System.err.println("report: " + out.resolve("report.md").toAbsolutePath());
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(Cli.execute(new ExperimentCommand(), args));
+    }
+}

@@ -1,0 +1,48 @@
+package org.beatgan.experiments.bench;
+
+import org.beatgan.core.model.BeatGanGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Arrays;
+
+/**
+ * Scoring speed of a generator in inference mode (forward pass + per-beat score): beats/s at a
+ * batch of 64 and the latency of one beat. Warm-up runs are excluded (the JIT needs several
+ * iterations); medians over repetitions.
+ */
+public final class InferenceSpeed {
+
+    public record Result(double beatsPerSecondBatch64, double latencyMsMedian, double latencyMsP90) {
+    }
+
+    private InferenceSpeed() {
+    }
+
+    public static Result measure(BeatGanGraph g, int reps64, int reps1) {
+        INDArray x64 = Nd4j.rand(DataType.FLOAT, 64, g.config().nc(), g.config().isize()).muli(2).subi(1);
+        INDArray x1 = x64.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup();
+        for (int i = 0; i < 5; i++) g.scores(x64);
+        double[] t64 = new double[reps64];
+        for (int i = 0; i < reps64; i++) {
+            long t0 = System.nanoTime();
+            g.scores(x64);
+            t64[i] = (System.nanoTime() - t0) / 1e9;
+        }
+        for (int i = 0; i < 20; i++) g.scores(x1);
+        double[] t1 = new double[reps1];
+        for (int i = 0; i < reps1; i++) {
+            long t0 = System.nanoTime();
+            g.scores(x1);
+            t1[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        return new Result(64 / quantile(t64, 0.5), quantile(t1, 0.5), quantile(t1, 0.9));
+    }
+
+    public static double quantile(double[] v, double q) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[(int) Math.round(q * (s.length - 1))];
+    }
+}

@@ -1,0 +1,148 @@
+package org.beatgan.experiments.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.beatgan.core.config.ExperimentConfig;
+import org.beatgan.core.data.ExperimentData;
+import org.beatgan.core.io.AtomicFiles;
+import org.beatgan.core.io.Json;
+import org.beatgan.core.io.ModelBundle;
+import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.train.ExperimentRunner;
+import org.beatgan.core.train.TrainingRun;
+import org.beatgan.distill.DistillConfig;
+import org.beatgan.distill.DistillationExperiment;
+import org.beatgan.experiments.bench.InferenceSpeed;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The distillation comparison: a teacher, then every student variant (its distillation terms) for
+ * every seed on the same data, then one report (Markdown, JSON, ROC/PR PNGs). Each finished run
+ * keeps its folder; rerunning the experiment into the same output skips finished runs and resumes
+ * a half-finished one from its checkpoint.
+ */
+public final class ComparisonExperiment {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ComparisonExperiment.class);
+
+    record Variant(String name, JsonNode terms) {
+    }
+
+    record Row(String variant, long seed, double auc, double ap, double f1, long paramsG, long modelBytes,
+               double beatsPerS64, double latencyMs, double latencyP90Ms) {
+    }
+
+    private final ExperimentConfig cfg;
+    private final Path out;
+    private final Path teacherModel;
+    private final boolean progress;
+
+    public ComparisonExperiment(ExperimentConfig cfg, Path out, Path teacherModel, boolean progress) {
+        this.cfg = cfg;
+        this.out = out;
+        this.teacherModel = teacherModel;
+        this.progress = progress;
+    }
+
+    public Map<String, Object> run() throws IOException {
+        JsonNode exp = cfg.experiment();
+        if (exp == null || !exp.has("variants") || !exp.has("seeds")) {
+            throw new IllegalArgumentException("The comparison needs an 'experiment' section with 'seeds' and 'variants'");
+        }
+        List<Long> seeds = new ArrayList<>();
+        exp.get("seeds").forEach(s -> seeds.add(s.asLong()));
+        List<Variant> variants = new ArrayList<>();
+        exp.get("variants").forEach(v -> variants.add(new Variant(v.get("name").asText(), v.path("terms"))));
+        if (seeds.isEmpty() || variants.isEmpty()) {
+            throw new IllegalArgumentException("experiment.seeds and experiment.variants must not be empty");
+        }
+        for (Variant v : variants) {
+            DistillConfig.from(Json.MAPPER.createObjectNode().set("terms", v.terms()));   // validate early
+        }
+        ExperimentData.Prepared data = ExperimentData.prepare(cfg.data(), cfg.model().nc(), cfg.training().batchSize());
+        LOG.info("data: {}", Json.COMPACT.writeValueAsString(data.summary()));
+
+        Path teacherPath = teacherModel != null ? teacherModel : trainTeacher(exp.path("teacher"), data);
+        BeatGanGraph teacher = ModelBundle.load(teacherPath).graph();
+        List<Row> rows = new ArrayList<>();
+        rows.add(measure("teacher", 0, teacherPath, teacherModel != null ? null : out.resolve("teacher")));
+
+        for (Variant v : variants) {
+            for (long seed : seeds) {
+                Path dir = out.resolve(slug(v.name())).resolve("seed-" + seed);
+                if (!Files.exists(dir.resolve(TrainingRun.METRICS))) {
+                    ObjectNode o = Json.MAPPER.createObjectNode();
+                    o.putObject("training").put("seed", seed);
+                    o.putObject("distill").set("terms", v.terms());
+                    ExperimentConfig vc = cfg.with(o);
+                    boolean resume = Files.exists(dir.resolve(TrainingRun.CHECKPOINT));
+                    LOG.info("{} seed {}: training{}", v.name(), seed, resume ? " (resuming)" : "");
+                    DistillationExperiment.run(vc, teacher, data, new ExperimentRunner.Options(dir, resume, progress));
+                } else {
+                    LOG.info("{} seed {}: already finished, skipped", v.name(), seed);
+                }
+                rows.add(measure(v.name(), seed, dir.resolve(TrainingRun.MODEL), dir));
+            }
+        }
+        return new ComparisonReport(cfg, rows, variants.stream().map(Variant::name).toList(), out, teacherPath,
+                data.summary()).write();
+    }
+
+    private Path trainTeacher(JsonNode overrides, ExperimentData.Prepared data) throws IOException {
+        Path dir = out.resolve("teacher");
+        if (Files.exists(dir.resolve(TrainingRun.METRICS))) {
+            LOG.info("teacher: already trained in {}", dir);
+            return dir.resolve(TrainingRun.MODEL);
+        }
+        ObjectNode o = overrides.isObject() ? ((ObjectNode) overrides).deepCopy() : Json.MAPPER.createObjectNode();
+        ((ObjectNode) o.with("training")).put("seed", 0);
+        ExperimentConfig tc = cfg.with(o);
+        LOG.info("teacher: training {}", tc.model());
+        ExperimentRunner.run(tc, data, g -> List.of(), new ExperimentRunner.Options(dir,
+                Files.exists(dir.resolve(TrainingRun.CHECKPOINT)), progress));
+        return dir.resolve(TrainingRun.MODEL);
+    }
+
+    private Row measure(String variant, long seed, Path model, Path runDir) throws IOException {
+        ModelBundle.Loaded m = ModelBundle.load(model);
+        double auc = Double.NaN, ap = Double.NaN, f1 = Double.NaN;
+        Path metrics = runDir == null ? model.resolveSibling(TrainingRun.METRICS) : runDir.resolve(TrainingRun.METRICS);
+        if (Files.exists(metrics)) {
+            JsonNode t = Json.MAPPER.readTree(metrics.toFile()).path("test");
+            auc = t.path("auc").asDouble(Double.NaN);
+            ap = t.path("ap").asDouble(Double.NaN);
+            f1 = t.path("best_f1").asDouble(Double.NaN);
+        }
+        InferenceSpeed.Result speed = InferenceSpeed.measure(m.graph(), 20, 100);
+        return new Row(variant, seed, auc, ap, f1, m.graph().parameterCount(BeatGanGraph.Network.G),
+                Files.size(model), speed.beatsPerSecondBatch64(), speed.latencyMsMedian(), speed.latencyMsP90());
+    }
+
+    static String slug(String name) {
+        return name.toLowerCase().replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
+    }
+
+    static Map<String, Object> toMap(Row r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("variant", r.variant());
+        m.put("seed", r.seed());
+        m.put("test_auc", r.auc());
+        m.put("test_ap", r.ap());
+        m.put("test_best_f1", r.f1());
+        m.put("params_G", r.paramsG());
+        m.put("model_bytes", r.modelBytes());
+        m.put("infer_beats_per_s_batch64", r.beatsPerS64());
+        m.put("latency_ms_batch1_median", r.latencyMs());
+        m.put("latency_ms_batch1_p90", r.latencyP90Ms());
+        return m;
+    }
+}

@@ -1,0 +1,77 @@
+package org.beatgan.experiments;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.beatgan.core.io.DataLocations;
+import org.beatgan.core.io.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class DistillAndComparisonTest {
+
+    private static final String DATA = "data: {path: '" + DataLocations.beatganDemo() + "', trainLimit: 0, evalLimit: 0}\n";
+
+    @Test
+    void distillCommandTrainsAStudentFromASavedTeacher(@TempDir Path dir) throws Exception {
+        StringWriter err = new StringWriter();
+        Path teacher = dir.resolve("teacher");
+        assertEquals(0, Cli.execute(new TrainCommand(), new PrintWriter(err, true), "--data",
+                DataLocations.beatganDemo().toString(), "--epochs", "1", "--ngf", "8", "--ndf", "8",
+                "--batch-size", "16", "--out", teacher.toString(), "--no-progress"), err.toString());
+        Path cfg = dir.resolve("distill.yaml");
+        Files.writeString(cfg, "name: t\nmodel: {ngf: 4, ndf: 4}\ntraining: {epochs: 2, batchSize: 16, lr: 1.0e-3}\n" + DATA
+                + "distill:\n  terms:\n    - {loss: kd, weight: 1, params: {T: 2}, inputs: {logits: score}}\n"
+                + "    - {loss: at, weight: 100, inputs: {feats: [G/enc/act2, G/enc/act4]}}\n");
+        Path out = dir.resolve("student");
+        assertEquals(0, Cli.execute(new DistillCommand(), new PrintWriter(err, true), "--teacher",
+                teacher.resolve("model.zip").toString(), "--config", cfg.toString(), "--out", out.toString(),
+                "--no-progress"), err.toString());
+        JsonNode epoch = Json.MAPPER.readTree(Files.readAllLines(out.resolve("epochs.jsonl")).get(1));
+        for (String k : new String[]{"distill_kd", "distill_kd_weighted", "distill_at", "distill_at_weighted"}) {
+            assertTrue(epoch.has(k), "per-epoch log lacks " + k + ": " + epoch);
+        }
+        assertTrue(Json.MAPPER.readTree(out.resolve("metrics.json").toFile()).path("test").has("auc"));
+
+        err = new StringWriter();
+        assertEquals(2, Cli.execute(new DistillCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
+                "--out", out.toString()));
+        assertTrue(err.toString().contains("--teacher"), err.toString());
+    }
+
+    @Test
+    void comparisonWritesReportAndSkipsFinishedRunsOnRerun(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("cmp.yaml");
+        Files.writeString(cfg, "name: cmp\nmodel: {ngf: 4, ndf: 4}\ntraining: {epochs: 1, batchSize: 16, lr: 1.0e-3}\n"
+                + DATA + "experiment:\n  seeds: [0, 1]\n  teacher: {model: {ngf: 8, ndf: 8}}\n  variants:\n"
+                + "    - {name: student, terms: []}\n"
+                + "    - name: student+AT\n      terms: [{name: at, loss: at, weight: 100, inputs: {feats: [G/enc/act3]}}]\n");
+        Path out = dir.resolve("out");
+        StringWriter err = new StringWriter();
+        assertEquals(0, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
+                "--out", out.toString(), "--no-progress"), err.toString());
+        for (String f : new String[]{"report.md", "report.json", "roc.png", "pr.png"}) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+        JsonNode report = Json.MAPPER.readTree(out.resolve("report.json").toFile());
+        assertEquals(5, report.path("runs").size(), "teacher + 2 variants x 2 seeds");
+        JsonNode at = report.path("summary").path("student+AT");
+        assertEquals(2, at.path("runs").asInt());
+        assertTrue(at.path("test_auc_std").asDouble() >= 0);
+        assertTrue(report.path("summary").path("teacher").path("params_G").asLong()
+                > at.path("params_G").asLong());
+        String md = Files.readString(out.resolve("report.md"));
+        assertTrue(md.contains("| student+AT | 2 |"), md);
+
+        long before = Files.getLastModifiedTime(out.resolve("student-at/seed-1/model.zip")).toMillis();
+        assertEquals(0, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
+                "--out", out.toString(), "--no-progress"), err.toString());
+        assertEquals(before, Files.getLastModifiedTime(out.resolve("student-at/seed-1/model.zip")).toMillis(),
+                "a finished run must not be retrained");
+    }
+}
