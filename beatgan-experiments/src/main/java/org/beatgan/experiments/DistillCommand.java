@@ -2,7 +2,6 @@ package org.beatgan.experiments;
 
 import org.beatgan.core.config.ExperimentConfig;
 import org.beatgan.core.io.Json;
-import org.beatgan.core.train.ExperimentRunner;
 import org.beatgan.distill.DistillConfig;
 import org.beatgan.distill.DistillationExperiment;
 import picocli.CommandLine.Command;
@@ -28,15 +27,8 @@ public final class DistillCommand implements Callable<Integer> {
             description = "Teacher model.zip (default: the config's distill.teacher).")
     Path teacher;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs/distill",
-            description = "Output folder (default: ${DEFAULT-VALUE}).")
-    Path out;
-
-    @Option(names = "--resume", description = "Continue from --out's checkpoint.zip.")
-    boolean resume;
-
-    @Option(names = "--no-progress", description = "No console progress bar.")
-    boolean noProgress;
+    @Mixin
+    RunOutputOptions output;
 
     @Override
     public Integer call() throws Exception {
@@ -48,8 +40,8 @@ public final class DistillCommand implements Callable<Integer> {
             throw new IllegalArgumentException("No teacher: pass --teacher MODEL or set distill.teacher in the config");
         }
         Map<String, Object> metrics = DistillationExperiment.run(cfg, teacherPath,
-                new ExperimentRunner.Options(out, resume, !noProgress && System.console() != null));
-        System.out.println(Json.COMPACT.writeValueAsString(Summaries.of(out, metrics)));
+                output.runnerOptions("runs/distill"));
+        System.out.println(Json.COMPACT.writeValueAsString(Summaries.of(output.outOr("runs/distill"), metrics)));
         return 0;
     }
 

@@ -5,9 +5,7 @@ import org.beatgan.core.io.Json;
 import org.beatgan.core.train.ExperimentRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -21,22 +19,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     ExperimentOptions experiment;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs/train",
-            description = "Output folder (default: ${DEFAULT-VALUE}).")
-    Path out;
-
-    @Option(names = "--resume", description = "Continue from --out's checkpoint.zip instead of starting over.")
-    boolean resume;
-
-    @Option(names = "--no-progress", description = "No console progress bar.")
-    boolean noProgress;
+    @Mixin
+    RunOutputOptions output;
 
     @Override
     public Integer call() throws Exception {
         ExperimentConfig cfg = experiment.resolve();
         Map<String, Object> metrics = ExperimentRunner.run(cfg, g -> List.of(),
-                new ExperimentRunner.Options(out, resume, !noProgress && System.console() != null));
-        System.out.println(Json.COMPACT.writeValueAsString(Summaries.of(out, metrics)));
+                output.runnerOptions("runs/train"));
+        System.out.println(Json.COMPACT.writeValueAsString(Summaries.of(output.outOr("runs/train"), metrics)));
         return 0;
     }
 

@@ -124,31 +124,16 @@ public final class BeatGanNpyLoader {
             throw new NpyFormatException(file, "beats of length 0 (shape " + Arrays.toString(shape) + ")");
         }
         float[] out = new float[Math.multiplyExact(n, nc * length)];
-        if (a.dtype().equals("f8")) {
-            double[] src = a.asDoubles();
-            for (int i = 0; i < n; i++) {
-                for (int l = 0; l < nc; l++) {
-                    int from = (i * leads + l) * length;
-                    int to = (i * nc + l) * length;
-                    if (minMaxScale) {
-                        BeatWindowing.scaleMinMax(src, from, length, out, to);
-                    } else {
-                        for (int t = 0; t < length; t++) {
-                            out[to + t] = (float) src[from + t];
-                        }
-                    }
-                }
-            }
-        } else {
-            float[] src = a.asFloats();
-            for (int i = 0; i < n; i++) {
-                for (int l = 0; l < nc; l++) {
-                    int from = (i * leads + l) * length;
-                    int to = (i * nc + l) * length;
-                    if (minMaxScale) {
-                        BeatWindowing.scaleMinMax(src, from, length, out, to);
-                    } else {
-                        System.arraycopy(src, from, out, to, length);
+        double[] src = a.asDoubles();
+        for (int i = 0; i < n; i++) {
+            for (int l = 0; l < nc; l++) {
+                int from = (i * leads + l) * length;
+                int to = (i * nc + l) * length;
+                if (minMaxScale) {
+                    BeatWindowing.scaleMinMax(src, from, length, out, to);
+                } else {
+                    for (int t = 0; t < length; t++) {
+                        out[to + t] = (float) src[from + t];
                     }
                 }
             }

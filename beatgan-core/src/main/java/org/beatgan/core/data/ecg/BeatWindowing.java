@@ -60,39 +60,23 @@ public record BeatWindowing(int left, int right) {
      * (max == min), where BeatGAN would divide by zero and produce NaNs, is mapped to all zeros.
      */
     public static void scaleMinMax(double[] src, int from, int n, float[] dest, int destOff) {
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = from; i < from + n; i++) {
-            double v = src[i];
-            if (v < min) {
-                min = v;
-            }
-            if (v > max) {
-                max = v;
-            }
-        }
-        double range = max - min;
-        if (!(range > 0)) {
-            java.util.Arrays.fill(dest, destOff, destOff + n, 0f);
-            return;
-        }
-        for (int i = 0; i < n; i++) {
-            dest[destOff + i] = (float) (2 * (src[from + i] - min) / range - 1);
-        }
+        scale(i -> src[i], from, n, dest, destOff);
     }
 
     /** Float-input variant of {@link #scaleMinMax(double[], int, int, float[], int)}, in place allowed. */
     public static void scaleMinMax(float[] src, int from, int n, float[] dest, int destOff) {
+        scale(i -> src[i], from, n, dest, destOff);
+    }
+
+    /** Both variants: min and max are read before anything is written, so in-place use is safe. */
+    private static void scale(java.util.function.IntToDoubleFunction src, int from, int n, float[] dest,
+                              int destOff) {
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         for (int i = from; i < from + n; i++) {
-            double v = src[i];
-            if (v < min) {
-                min = v;
-            }
-            if (v > max) {
-                max = v;
-            }
+            double v = src.applyAsDouble(i);
+            min = Math.min(min, v);
+            max = Math.max(max, v);
         }
         double range = max - min;
         if (!(range > 0)) {
@@ -100,7 +84,7 @@ public record BeatWindowing(int left, int right) {
             return;
         }
         for (int i = 0; i < n; i++) {
-            dest[destOff + i] = (float) (2 * (src[from + i] - min) / range - 1);
+            dest[destOff + i] = (float) (2 * (src.applyAsDouble(from + i) - min) / range - 1);
         }
     }
 }
