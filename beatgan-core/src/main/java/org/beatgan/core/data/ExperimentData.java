@@ -7,6 +7,7 @@ import org.beatgan.core.data.ecg.BeatGanNpyLoader;
 import org.beatgan.core.data.ecg.BeatSet;
 import org.beatgan.core.data.ecg.BeatSetCache;
 import org.beatgan.core.data.ecg.BeatSplit;
+import org.beatgan.core.data.ecg.CsvSeriesLoader;
 import org.beatgan.core.data.ecg.SplitProtocol;
 import org.beatgan.core.io.DataLocations;
 import org.beatgan.core.train.TrainingRun;
@@ -71,8 +72,19 @@ public final class ExperimentData {
         return new Prepared(data, summary, all, train, val, test);
     }
 
-    /** Loads a MIT-BIH folder (cached preprocessing) or a folder of BeatGAN-layout .npy arrays. */
+    /**
+     * Loads a MIT-BIH folder (cached preprocessing), a folder of BeatGAN-layout .npy arrays, or a
+     * CSV file of fixed-length series (label, then nc * 320 values per row; see CsvSeriesLoader).
+     */
     public static BeatSet load(Path dir, int nc) throws IOException {
+        if (Files.isRegularFile(dir) && dir.getFileName().toString().toLowerCase().endsWith(".csv")) {
+            BeatSet csv = new CsvSeriesLoader(nc, 0).load(dir);
+            if (csv.length() != org.beatgan.core.model.BeatGanConfig.BEAT_LENGTH) {
+                throw new IOException(dir + ": series of length " + csv.length() + "; BeatGAN's architecture needs "
+                        + org.beatgan.core.model.BeatGanConfig.BEAT_LENGTH + " samples per lead");
+            }
+            return csv;
+        }
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(dir.toString(), null, "data folder does not exist");
         }

@@ -62,6 +62,27 @@ class ExperimentDataTest {
     }
 
     @Test
+    void csvSeriesAreAnotherDataSource(@TempDir Path dir) throws IOException {
+        StringBuilder rows = new StringBuilder();
+        java.util.Random r = new java.util.Random(1);
+        for (int i = 0; i < 60; i++) {
+            rows.append(i < 40 ? "N" : "1");
+            for (int t = 0; t < 320; t++) rows.append(',').append(Math.sin(t / 10.0 + i) + (i < 40 ? 0 : r.nextGaussian()));
+            rows.append('\n');
+        }
+        Path csv = dir.resolve("series.csv");
+        Files.writeString(csv, rows);
+        ExperimentData.Prepared p = ExperimentData.prepare(new DataConfig(csv.toString(), "beatgan", 0, 0, 0, 0), 1, 8);
+        assertEquals(40, p.summary().get("all").get("N"));
+        assertEquals(20, p.summary().get("all").get("ABNORMAL"));
+
+        Path shortCsv = dir.resolve("short.csv");
+        Files.writeString(shortCsv, "N,1,2,3\n1,3,2,1\n");
+        IOException e = assertThrows(IOException.class, () -> ExperimentData.load(shortCsv, 1));
+        assertTrue(e.getMessage().contains("length 3") && e.getMessage().contains("320"), e.getMessage());
+    }
+
+    @Test
     void tooFewTrainingBeatsForTheBatchIsReported() {
         DataConfig cfg = new DataConfig(DataLocations.beatganDemo().toString(), "beatgan", 0, 10, 0, 0);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
