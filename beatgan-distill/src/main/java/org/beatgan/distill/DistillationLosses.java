@@ -20,9 +20,13 @@ public final class DistillationLosses {
 
     private static final Map<String, Function<LossParams, DistillationLoss>> FACTORIES = new LinkedHashMap<>();
 
-    /** Methods of the zoo (issue 6) that are known by id but not implemented yet. */
-    public static final Set<String> PLANNED = Set.of("cosine", "nst", "pkt", "fsp", "ft", "rkd", "ab", "sp",
-            "sobolev", "bss", "cc", "lwm", "irg", "vid", "ofd", "afd", "crd", "dml");
+    /** Every method of the zoo, implemented or not (ids as in ../shared/reference/distill). */
+    public static final Set<String> ZOO = Set.of("kd", "st", "kd_sum_ce", "logits", "at", "ft_seed", "at_kd_combo",
+            "fitnet", "cosine", "nst", "pkt", "fsp", "ft", "rkd", "ab", "sp", "sobolev", "bss", "cc", "lwm", "irg",
+            "vid", "ofd", "afd", "crd", "dml");
+
+    /** Zoo methods known by id but not implemented yet. */
+    public static final Set<String> PLANNED;
 
     static {
         FACTORIES.put("kd", p -> new KdLoss("kd", p));
@@ -33,6 +37,11 @@ public final class DistillationLosses {
         FACTORIES.put("ft_seed", p -> new AttentionTransferLoss("ft_seed", p, false));
         FACTORIES.put("at_kd_combo", AtKdComboLoss::new);
         FACTORIES.put("fitnet", FitNetLoss::new);
+        RelationalLosses.registerInto(FACTORIES);
+        AdapterLosses.registerInto(FACTORIES);
+        Set<String> planned = new TreeSet<>(ZOO);
+        planned.removeAll(FACTORIES.keySet());
+        PLANNED = Set.copyOf(planned);
     }
 
     private DistillationLosses() {
