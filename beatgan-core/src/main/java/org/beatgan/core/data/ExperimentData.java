@@ -38,7 +38,21 @@ public final class ExperimentData {
 
     /** The iterators of one run plus the beat counts per class of each part. */
     public record Prepared(TrainingRun.Data data, Map<String, Map<String, Integer>> summary, BeatSet beats,
-                           int[] train, int[] val, int[] test) {
+                           int[] train, int[] val, int[] test, int batchSize, long seed) {
+
+        /** The same beats with new iterators, for runs that must not share iterator state (parallel runs). */
+        public Prepared withFreshIterators() {
+            return new Prepared(iterators(beats, train, val, test, batchSize, seed), summary, beats, train, val, test,
+                    batchSize, seed);
+        }
+    }
+
+    private static TrainingRun.Data iterators(BeatSet all, int[] train, int[] val, int[] test, int batchSize,
+                                              long seed) {
+        return new TrainingRun.Data(
+                BeatDataSetIterator.forTraining(all, train, batchSize, seed),
+                BeatDataSetIterator.forEvaluation(all, val, EVAL_BATCH),
+                BeatDataSetIterator.forEvaluation(all, test, EVAL_BATCH));
     }
 
     public static Prepared prepare(DataConfig cfg, int nc, int batchSize) throws IOException {
@@ -65,11 +79,8 @@ public final class ExperimentData {
         summary.put("train", counts(all, train));
         summary.put("val", counts(all, val));
         summary.put("test", counts(all, test));
-        TrainingRun.Data data = new TrainingRun.Data(
-                BeatDataSetIterator.forTraining(all, train, batchSize, cfg.seed()),
-                BeatDataSetIterator.forEvaluation(all, val, EVAL_BATCH),
-                BeatDataSetIterator.forEvaluation(all, test, EVAL_BATCH));
-        return new Prepared(data, summary, all, train, val, test);
+        return new Prepared(iterators(all, train, val, test, batchSize, cfg.seed()), summary, all, train, val, test,
+                batchSize, cfg.seed());
     }
 
     /**

@@ -1,0 +1,131 @@
+package org.beatgan.experiments.sweep;
+
+import org.beatgan.core.config.ExperimentConfig;
+import org.beatgan.core.data.ExperimentData;
+import org.beatgan.core.io.Json;
+import org.beatgan.core.io.ModelBundle;
+import org.beatgan.core.train.ExperimentRunner;
+import org.beatgan.core.train.TrainingRun;
+import org.beatgan.distill.DistillationExperiment;
+import org.deeplearning4j.arbiter.optimize.api.Candidate;
+import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
+import org.deeplearning4j.arbiter.optimize.api.TaskCreator;
+import org.deeplearning4j.arbiter.optimize.api.data.DataProvider;
+import org.deeplearning4j.arbiter.optimize.api.data.DataSource;
+import org.deeplearning4j.arbiter.optimize.api.score.ScoreFunction;
+import org.deeplearning4j.arbiter.optimize.runner.CandidateInfo;
+import org.deeplearning4j.arbiter.optimize.runner.CandidateStatus;
+import org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner;
+import org.deeplearning4j.arbiter.optimize.runner.listener.StatusListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Arbiter task: train one student with a candidate's hyperparameters (a SameDiff distillation
+ * run) and return its validation score. A candidate already finished in the results folder
+ * (done or failed) is returned from its record without training, which makes a killed sweep
+ * resumable; a half-trained candidate resumes from its checkpoint. A candidate that throws (NaN
+ * loss, invalid value) is recorded as failed and the sweep goes on.
+ */
+final class DistillationTaskCreator implements TaskCreator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DistillationTaskCreator.class);
+
+    private final ExperimentConfig base;
+    private final List<SweepParameter> params;
+    private final Path teacher;
+    private final ExperimentData.Prepared data;
+    private final CandidateStore store;
+    private final SweepScore score;
+    final AtomicInteger skipped = new AtomicInteger();
+    final AtomicInteger trained = new AtomicInteger();
+    final AtomicInteger failed = new AtomicInteger();
+
+    DistillationTaskCreator(ExperimentConfig base, List<SweepParameter> params, Path teacher,
+                            ExperimentData.Prepared data, CandidateStore store, SweepScore score) {
+        this.base = base;
+        this.params = params;
+        this.teacher = teacher;
+        this.data = data;
+        this.store = store;
+        this.score = score;
+    }
+
+    @Override
+    public Callable<OptimizationResult> create(Candidate candidate, DataProvider dataProvider, ScoreFunction scoreFunction,
+                                               List<StatusListener> statusListeners, IOptimizationRunner runner) {
+        return () -> run(candidate);
+    }
+
+    @Override
+    public Callable<OptimizationResult> create(Candidate candidate, Class<? extends DataSource> dataSource,
+                                               Properties dataSourceProperties, ScoreFunction scoreFunction,
+                                               List<StatusListener> statusListeners, IOptimizationRunner runner) {
+        return () -> run(candidate);
+    }
+
+    @SuppressWarnings("unchecked")
+    private OptimizationResult run(Candidate candidate) throws Exception {
+        Map<String, Double> values = (Map<String, Double>) candidate.getValue();
+        long start = System.currentTimeMillis();
+        Map<String, Object> record = store.finished(values);
+        if (record != null) {
+            skipped.incrementAndGet();
+            LOG.info("candidate {} ({}): already {}, skipped", candidate.getIndex(), SweepCandidates.key(values),
+                    record.get("status"));
+        } else {
+            record = train(candidate.getIndex(), values);
+            store.write(values, record);
+        }
+        boolean ok = "done".equals(record.get("status"));
+        Double s = ok ? ((Number) record.get("score")).doubleValue() : null;
+        CandidateInfo info = new CandidateInfo(candidate.getIndex(), ok ? CandidateStatus.Complete : CandidateStatus.Failed,
+                s, start, start, System.currentTimeMillis(), candidate.getFlatParameters(),
+                ok ? null : String.valueOf(record.get("error")));
+        OptimizationResult result = new OptimizationResult(candidate, s, candidate.getIndex(), record, info, null);
+        result.setResultReference(store.saveModel(result, record));
+        return result;
+    }
+
+    private Map<String, Object> train(int index, Map<String, Double> values) {
+        Path dir = store.dir(values).resolve("run");
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("candidate", index);
+        record.put("params", values);
+        record.put("key", SweepCandidates.key(values));
+        long t0 = System.nanoTime();
+        try {
+            ExperimentConfig cfg = SweepCandidates.apply(base, params, values);
+            boolean resume = Files.exists(dir.resolve(TrainingRun.CHECKPOINT));
+            LOG.info("candidate {} ({}): training{}", index, record.get("key"), resume ? " (resuming)" : "");
+            Map<String, Object> metrics = DistillationExperiment.run(cfg, ModelBundle.load(teacher).graph(),
+                    data.withFreshIterators(), new ExperimentRunner.Options(dir, resume, false));
+            double s = score.of(metrics);
+            if (Double.isNaN(s)) {
+                throw new IllegalStateException("the run has no value for the sweep metric (validation without "
+                        + "anomalies? use metric: selection or val_score_mean)");
+            }
+            record.put("status", "done");
+            record.put("score", s);
+            record.put("metrics", Json.MAPPER.convertValue(metrics, Map.class));
+            record.put("model", dir.resolve(TrainingRun.MODEL).toString());
+            trained.incrementAndGet();
+        } catch (Exception e) {
+            failed.incrementAndGet();
+            LOG.warn("candidate {} ({}) failed: {}", index, record.get("key"), e.toString());
+            record.put("status", "failed");
+            record.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        record.put("seconds", (System.nanoTime() - t0) / 1e9);
+        return record;
+    }
+}
