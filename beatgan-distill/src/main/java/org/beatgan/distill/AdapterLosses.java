@@ -1,5 +1,12 @@
 package org.beatgan.distill;
 
+import org.beatgan.distill.loss.AbLoss;
+import org.beatgan.distill.loss.AfdLoss;
+import org.beatgan.distill.loss.CrdLoss;
+import org.beatgan.distill.loss.FtLoss;
+import org.beatgan.distill.loss.OfdLoss;
+import org.beatgan.distill.loss.VidLoss;
+
 import java.util.Map;
 import java.util.function.Function;
 
@@ -10,5 +17,11 @@ final class AdapterLosses {
     }
 
     static void registerInto(Map<String, Function<LossParams, DistillationLoss>> registry) {
+        registry.put("ab", AbLoss::new);
+        registry.put("ft", FtLoss::new);
+        registry.put("vid", VidLoss::new);
+        registry.put("ofd", OfdLoss::new);
+        registry.put("afd", AfdLoss::new);
+        registry.put("crd", CrdLoss::new);
     }
 }

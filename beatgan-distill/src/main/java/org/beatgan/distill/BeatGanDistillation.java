@@ -117,6 +117,10 @@ public final class BeatGanDistillation implements GeneratorLossExtension {
                     adapters.add(v.name());
                     return v;
                 }
+
+                public SDVariable frozen(String name, INDArray init) {
+                    return sd.constant(prefix + name, init.castTo(student.dataType()));
+                }
             };
             SDVariable raw = sd.identity(prefix + "loss", loss.build(in));
             SDVariable weighted = raw.mul(prefix + "weighted", term.weight());

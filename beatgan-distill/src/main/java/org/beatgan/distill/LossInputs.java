@@ -35,6 +35,25 @@ public interface LossInputs {
      */
     SDVariable adapter(String name, INDArray init);
 
+    /**
+     * A frozen weight owned by the loss (e.g. FT's paraphraser, pre-trained separately): part of
+     * the graph but never trained (a constant; no gradient, no optimizer state). {@code init} gives
+     * shape, type and value. The default suits a graph holding a single loss; implementations that
+     * hold several terms prefix the name as they do for {@link #adapter}.
+     */
+    default SDVariable frozen(String name, INDArray init) {
+        return sd().constant(name, init);
+    }
+
+    /**
+     * The stored value of adapter or frozen weight {@code name} when the caller has one (a reference
+     * vector, a checkpoint), else null. A loss whose adapter size is a free choice not fixed by its
+     * parameters (VID's hidden width) sizes the adapter after it, so the stored weight fits.
+     */
+    default INDArray preset(String name) {
+        return null;
+    }
+
     private static Tensor single(List<Tensor> list, String side, String role) {
         if (list.size() != 1) {
             throw new IllegalArgumentException("Expected exactly one " + side + " tensor for role '" + role

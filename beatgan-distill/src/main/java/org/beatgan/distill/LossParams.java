@@ -47,6 +47,30 @@ public final class LossParams {
         return (int) v;
     }
 
+    /** A flag (JSON true/false); absent or null gives {@code dflt}. */
+    public boolean bool(String name, boolean dflt) {
+        JsonNode v = node.get(name);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isBoolean()) {
+            throw new IllegalArgumentException(lossId + ": " + name + " = " + v + ", expected true or false");
+        }
+        return v.asBoolean();
+    }
+
+    /**
+     * An optional finite value > 0 where null (or absence) has a meaning of its own (e.g. CRD's
+     * normalisation constants: null = "set from the first batch"); returns null then.
+     */
+    public Double positiveOrNull(String name) {
+        JsonNode v = node.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        return positive(name, Double.NaN);
+    }
+
     private double number(String name, double dflt) {
         JsonNode v = node.get(name);
         if (v == null || v.isNull()) {

@@ -62,7 +62,7 @@ record ReferenceVector(Path file, String method, JsonNode params, Map<String, Li
         return n.isArray();
     }
 
-    private static INDArray tensor(JsonNode t) {
+    static INDArray tensor(JsonNode t) {
         long[] shape = new long[t.get("shape").size()];
         for (int i = 0; i < shape.length; i++) shape[i] = t.get("shape").get(i).asLong();
         double[] data = new double[t.get("data").size()];

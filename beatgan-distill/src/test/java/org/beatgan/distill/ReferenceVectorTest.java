@@ -86,6 +86,19 @@ class ReferenceVectorTest {
                 adapters.put(name, v);
                 return v;
             }
+
+            public SDVariable frozen(String name, INDArray init) {
+                INDArray w = ref.weights().get(name);
+                assertNotNull(w, "reference lacks weight " + name);
+                assertArrayEquals(w.shape(), init.shape(), "frozen weight " + name + " shape");
+                assertFalse(ref.grads().containsKey(name), ref.file() + ": " + name
+                        + " has a reference gradient, so it must be a trainable adapter, not frozen");
+                return sd.constant(name, w.dup());
+            }
+
+            public INDArray preset(String name) {
+                return ref.weights().get(name);
+            }
         };
         SDVariable out = loss.build(in);
         sd.setLossVariables(out);

@@ -6,9 +6,13 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv1DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
+import java.util.Random;
 
 /**
  * SameDiff building blocks shared by the losses, written from elementary ops with the reference
@@ -20,6 +24,16 @@ public final class DistillOps {
 
     /** Floor of the L2 norm in {@link #l2NormalizeRows}, as F.normalize's eps. */
     public static final double NORM_EPS = 1e-12;
+
+    /** Batch-norm eps (PyTorch's default), used by every connector in the reference. */
+    public static final double BN_EPS = 1e-5;
+
+    /**
+     * Floor of a squared norm in {@link #normalizePlusEps}: below it the norm's derivative is 0 (the
+     * reference convention at x = 0). sqrt(1e-30) = 1e-15 is negligible next to any eps added to the
+     * norm, and 1e-30 is still a normal float32.
+     */
+    private static final double SQ_NORM_FLOOR = 1e-30;
 
     private DistillOps() {
     }
@@ -132,5 +146,135 @@ public final class DistillOps {
         long n = 1;
         for (long s : spatial) n *= s;
         return n;
+    }
+
+    /** A value the gradient does not flow through (masks, batch statistics taken as constants). */
+    public static SDVariable stopGradient(SameDiff sd, SDVariable v) {
+        return new StopGradient(sd, v).outputVariable();
+    }
+
+    /**
+     * A 0/1 indicator of a boolean condition (e.g. {@code sd.gt(s, -m)}) as a constant of type
+     * {@code dt}: no gradient flows through it, as the reference's indicator masks.
+     */
+    public static SDVariable indicator(SameDiff sd, SDVariable condition, DataType dt) {
+        return stopGradient(sd, condition.castTo(dt));
+    }
+
+    /**
+     * Along {@code axis}: x / (||x|| + eps) (PKT, AFD). The norm is sqrt(max(sum x^2, 1e-30)), so
+     * an all-zero vector maps to 0 with Jacobian I / eps (the norm's derivative there is 0), never NaN.
+     */
+    public static SDVariable normalizePlusEps(SameDiff sd, SDVariable x, int axis, double eps) {
+        SDVariable sumSq = sd.math().square(x).sum(true, axis);
+        SDVariable floor = sd.constant(Nd4j.scalar(x.dataType(), SQ_NORM_FLOOR));
+        return x.div(sd.math().sqrt(sd.math().max(sumSq, floor)).add(eps));
+    }
+
+    /**
+     * log(1 + exp(a)) without overflow, written as relu(a) + log(1 + exp(a - 2 relu(a))) (the
+     * exponent is -|a|). Its derivative is sigmoid(a) everywhere, including a = 0 whatever
+     * relu'(0) is. (M2.1's softplus op computes log(1 + exp(a)) directly: inf for large a.)
+     */
+    public static SDVariable softplus(SameDiff sd, SDVariable a) {
+        SDVariable r = sd.nn().relu(a, 0);
+        SDVariable negAbs = a.sub(r.mul(2));
+        return r.add(sd.math().log(sd.math().exp(negAbs).add(1.0)));
+    }
+
+    /** Fully connected layer with the reference layout: x (B, in), W (out, in), b (out) -> x W^T + b. */
+    public static SDVariable linear(SameDiff sd, SDVariable x, SDVariable w, SDVariable b) {
+        SDVariable y = sd.mmul(x, sd.transpose(w));
+        return b == null ? y : y.add(b);
+    }
+
+    /** Reference layout of a convolution weight: (C_out, C_in, k) for 1-D, (C_out, C_in, k, k) for 2-D. */
+    public static long[] convWeightShape(long cOut, long cIn, int kernel, int spatialDims) {
+        if (spatialDims == 1) {
+            return new long[]{cOut, cIn, kernel};
+        }
+        if (spatialDims == 2) {
+            return new long[]{cOut, cIn, kernel, kernel};
+        }
+        throw new IllegalArgumentException("Convolutions support 1-D and 2-D maps, got " + spatialDims
+                + " spatial axes");
+    }
+
+    /**
+     * Stride-1 cross-correlation of a (B, C_in, L) or (B, C_in, H, W) map with a weight in the
+     * reference layout (C_out, C_in, k[, k]), zero padding (k-1)/2 on both ends of every spatial
+     * axis (odd k keeps the spatial size), optional bias (C_out). The weight is permuted to
+     * SameDiff's conv1d [k, C_in, C_out] / conv2d [kH, kW, C_in, C_out] layouts.
+     */
+    public static SDVariable conv(SameDiff sd, SDVariable x, int spatialDims, SDVariable w, SDVariable b,
+                                  int kernel) {
+        if (kernel % 2 == 0) {
+            throw new IllegalArgumentException("kernel size " + kernel + ": expected an odd size (padding (k-1)/2 "
+                    + "keeps the spatial size)");
+        }
+        int pad = (kernel - 1) / 2;
+        if (spatialDims == 1) {
+            Conv1DConfig cfg = Conv1DConfig.builder().k(kernel).s(1).p(pad).d(1)
+                    .paddingMode(PaddingMode.VALID).dataFormat("NCW").build();
+            SDVariable wk = sd.permute(w, 2, 1, 0);
+            return b == null ? sd.cnn().conv1d(x, wk, cfg) : sd.cnn().conv1d(x, wk, b, cfg);
+        }
+        if (spatialDims == 2) {
+            Conv2DConfig cfg = Conv2DConfig.builder().kH(kernel).kW(kernel).sH(1).sW(1).pH(pad).pW(pad)
+                    .dH(1).dW(1).paddingMode(PaddingMode.VALID).dataFormat("NCHW").build();
+            SDVariable wk = sd.permute(w, 2, 3, 1, 0);
+            return b == null ? sd.cnn().conv2d(x, wk, cfg) : sd.cnn().conv2d(x, wk, b, cfg);
+        }
+        throw new IllegalArgumentException("Convolutions support 1-D and 2-D maps, got " + spatialDims
+                + " spatial axes");
+    }
+
+    /**
+     * Batch norm in training mode on a (B, C, ...) map, from elementary ops (M2.1's batchNorm op
+     * has no working gradient): per channel, mean and biased variance over the batch and every
+     * spatial position, {@code gamma * (x - mean) / sqrt(var + eps) + beta}, gradients through the
+     * batch statistics. gamma and beta have shape (C). var + eps >= eps, so all-constant channels
+     * (dead activations) stay finite.
+     */
+    public static SDVariable batchNormTrain(SameDiff sd, SDVariable x, int rank, SDVariable gamma, SDVariable beta,
+                                            double eps) {
+        if (rank < 3) {
+            throw new IllegalArgumentException("batch norm needs a (B, C, ...) map, got rank " + rank);
+        }
+        int[] axes = new int[rank - 1];
+        axes[0] = 0;
+        for (int i = 2; i < rank; i++) axes[i - 1] = i;
+        long[] channelShape = new long[rank];
+        Arrays.fill(channelShape, 1);
+        channelShape[1] = -1;
+        SDVariable centred = x.sub(x.mean(true, axes));
+        SDVariable var = sd.math().square(centred).mean(true, axes);
+        SDVariable normed = centred.div(sd.math().sqrt(var.add(eps)));
+        return normed.mul(sd.reshape(gamma, channelShape)).add(sd.reshape(beta, channelShape));
+    }
+
+    /** PyTorch's default init of conv/linear weights and biases: uniform in [-bound, bound], seeded. */
+    public static INDArray uniform(long[] shape, double bound, DataType dt, long seed) {
+        Random r = new Random(seed);
+        long n = 1;
+        for (long d : shape) n *= d;
+        double[] v = new double[Math.toIntExact(n)];
+        for (int i = 0; i < v.length; i++) v[i] = (2 * r.nextDouble() - 1) * bound;
+        return Nd4j.create(v, shape, DataType.DOUBLE).castTo(dt);
+    }
+
+    /** Fan-in of a weight in the reference layout (C_out, C_in, ...): C_in times the kernel size. */
+    public static long fanIn(long[] weightShape) {
+        long n = 1;
+        for (int i = 1; i < weightShape.length; i++) n *= weightShape[i];
+        return n;
+    }
+
+    /**
+     * PyTorch's default init of a conv/linear weight or bias: uniform +-1/sqrt(fan_in), with fan_in
+     * that of the layer's weight (see {@link #fanIn}).
+     */
+    public static INDArray torchDefault(long[] shape, long fanIn, DataType dt, long seed) {
+        return uniform(shape, 1 / Math.sqrt(fanIn), dt, seed);
     }
 }

@@ -1,0 +1,232 @@
+package org.beatgan.distill.loss;
+
+import org.beatgan.distill.DistillationLoss;
+import org.beatgan.distill.LossInputs;
+import org.beatgan.distill.LossParams;
+import org.beatgan.distill.Tensor;
+import org.beatgan.distill.ops.DistillOps;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Contrastive representation distillation ({@code crd}, Tian et al. 2020), role "feat" (vectors
+ * (B, D) or maps, flattened per sample). Both sides are embedded ({@code embed_s}, {@code embed_t}:
+ * trainable linear layers to {@code feat_dim}, then L2-normalised) and each sample's embedding is
+ * contrasted, with NCE, against its own row (the positive) and {@code nce_n} noise rows of the
+ * OTHER side's momentum memory bank: the student must be more similar to its teacher than to the
+ * teacher's embeddings of other samples, which transfers the teacher's structure beyond a
+ * per-sample regression.
+ *
+ * <p>Besides "feat" it reads three state inputs, as {@code in.student(name)}: {@code memory_s},
+ * {@code memory_t} (n_data, feat_dim) constants and {@code contrast_idx} (B, nce_n + 1) int64
+ * (column 0 = the sample's own index). With {@code P = exp(m . e / T) / Z} and {@code c = N / M}:
+ * {@code part(P) = -mean_b(log(P_b0 / (P_b0 + c + eps)) + sum_{k>=1} log(c / (P_bk + c + eps)))},
+ * {@code loss = part(P_s) + part(P_t)}. Written in log space (log P = logit - log Z, log(P + a) as
+ * a log-sum-exp), so a small temperature cannot overflow float32. {@code Z_s}/{@code Z_t} null:
+ * set from this batch ({@code mean(out) * M}, no gradient), as RepDistiller does on its first
+ * batch; a trainer then freezes them: it calls {@link #update} after the step (it gives the Z
+ * values and the new memory banks, computed with plain ND4J from {@link #studentEmbedding()} /
+ * {@link #teacherEmbedding()}) and builds later graphs with those Z as parameters.
+ */
+public final class CrdLoss implements DistillationLoss {
+
+    public static final String MEMORY_S = "memory_s";
+    public static final String MEMORY_T = "memory_t";
+    public static final String CONTRAST_IDX = "contrast_idx";
+
+    private final int featDim;
+    private final int nceN;
+    private final int nData;
+    private final double temperature;
+    private final double momentum;
+    private final Double zS;
+    private final Double zT;
+    private final double eps;
+    private SDVariable studentEmbedding;
+    private SDVariable teacherEmbedding;
+
+    public CrdLoss(LossParams params) {
+        params.allowOnly(Set.of("feat_dim", "nce_n", "n_data", "nce_t", "momentum", "Z_s", "Z_t", "eps"));
+        this.featDim = params.positiveInt("feat_dim", 128);
+        this.nceN = params.positiveInt("nce_n", 4096);
+        this.nData = params.positiveInt("n_data", 0);
+        this.temperature = params.positive("nce_t", 0.07);
+        this.momentum = params.nonNegative("momentum", 0.5);
+        if (momentum > 1) {
+            throw new IllegalArgumentException("crd: momentum = " + momentum + ", expected a value in [0, 1]");
+        }
+        this.zS = params.positiveOrNull("Z_s");
+        this.zT = params.positiveOrNull("Z_t");
+        this.eps = params.positive("eps", 1e-7);
+    }
+
+    @Override
+    public String id() {
+        return "crd";
+    }
+
+    @Override
+    public List<String> roles() {
+        return List.of("feat");
+    }
+
+    /** e_s = normalize(embed_s(student)) (B, feat_dim) of the last {@link #build}. */
+    public SDVariable studentEmbedding() {
+        return studentEmbedding;
+    }
+
+    /** e_t = normalize(embed_t(teacher)) (B, feat_dim) of the last {@link #build}. */
+    public SDVariable teacherEmbedding() {
+        return teacherEmbedding;
+    }
+
+    @Override
+    public SDVariable build(LossInputs in) {
+        SameDiff sd = in.sd();
+        Tensor s = in.studentOne("feat");
+        Tensor t = in.teacherOne("feat");
+        Tensor memS = state(in, MEMORY_S);
+        Tensor memT = state(in, MEMORY_T);
+        Tensor contrast = state(in, CONTRAST_IDX);
+        for (Tensor m : List.of(memS, memT)) {
+            if (m.rank() != 2 || m.shape()[0] != nData || m.shape()[1] != featDim) {
+                throw new IllegalArgumentException("crd: memory bank " + m.describe() + ", expected (n_data = " + nData
+                        + ", feat_dim = " + featDim + ")");
+            }
+        }
+        if (contrast.rank() != 2 || contrast.shape()[1] != nceN + 1) {
+            throw new IllegalArgumentException("crd: contrast_idx " + contrast.describe() + ", expected (B, nce_n + 1 = "
+                    + (nceN + 1) + ")");
+        }
+        DataType dt = s.var().dataType();
+        studentEmbedding = embed(in, "embed_s", s, dt, 61);
+        teacherEmbedding = embed(in, "embed_t", t, dt, 63);
+        SDVariable bankS = DistillOps.stopGradient(sd, memS.var());
+        SDVariable bankT = DistillOps.stopGradient(sd, memT.var());
+        // Teacher as anchor against the student memory, student as anchor against the teacher memory.
+        SDVariable logitsT = logits(sd, bankS, contrast.var(), teacherEmbedding);
+        SDVariable logitsS = logits(sd, bankT, contrast.var(), studentEmbedding);
+        return part(sd, logitsS, zS, dt).add(part(sd, logitsT, zT, dt));
+    }
+
+    private SDVariable embed(LossInputs in, String name, Tensor x, DataType dt, long seed) {
+        long d = x.perSample();
+        SDVariable w = in.adapter(name + ".W", DistillOps.torchDefault(new long[]{featDim, d}, d, dt, seed));
+        SDVariable b = in.adapter(name + ".b", DistillOps.torchDefault(new long[]{featDim}, d, dt, seed + 1));
+        return DistillOps.l2NormalizeRows(in.sd(), DistillOps.linear(in.sd(), DistillOps.flatten(in.sd(), x), w, b));
+    }
+
+    /** (B, N+1) logits m_{contrast[b,k]} . e_b / T. */
+    private SDVariable logits(SameDiff sd, SDVariable bank, SDVariable contrast, SDVariable anchor) {
+        SDVariable rows = sd.gather(bank, contrast, 0);
+        return rows.mul(sd.expandDims(anchor, 1)).sum(2).div(temperature);
+    }
+
+    /** NCE part of one side, in log space: log P = logit - log Z. */
+    private SDVariable part(SameDiff sd, SDVariable logits, Double z, DataType dt) {
+        SDVariable logZ;
+        if (z == null) {
+            SDVariable max = DistillOps.stopGradient(sd, logits.max());
+            SDVariable lse = max.add(sd.math().log(sd.math().exp(logits.sub(max)).mean()));
+            logZ = DistillOps.stopGradient(sd, lse.add(Math.log(nData)));
+        } else {
+            logZ = sd.constant(Nd4j.scalar(dt, Math.log(z)));
+        }
+        SDVariable logP = logits.sub(logZ);
+        double c = (double) nceN / nData;
+        double logA = Math.log(c + eps);
+        // log(P + c + eps) = m + log(exp(logP - m) + exp(logA - m)), m = max(logP, logA) (value-only).
+        SDVariable m = DistillOps.stopGradient(sd, sd.nn().relu(logP.sub(logA), 0).add(logA));
+        SDVariable logDen = m.add(sd.math().log(sd.math().exp(logP.sub(m)).add(sd.math().exp(m.rsub(logA)))));
+        double[] pos = new double[nceN + 1];
+        pos[0] = 1;
+        SDVariable positive = sd.constant(Nd4j.create(pos, new long[]{1, nceN + 1}, DataType.DOUBLE).castTo(dt));
+        SDVariable numerator = logP.mul(positive).add(positive.rsub(1.0).mul(Math.log(c)));
+        return numerator.sub(logDen).sum(1).mean().neg();
+    }
+
+    private static Tensor state(LossInputs in, String name) {
+        List<Tensor> l;
+        try {
+            l = in.student(name);
+        } catch (IllegalArgumentException e) {
+            l = null;
+        }
+        if (l == null || l.size() != 1) {
+            throw new IllegalArgumentException("crd: needs the state input '" + name + "' (memory banks (n_data, feat_dim)"
+                    + " and contrast_idx (B, nce_n + 1)), fed by the trainer that owns the memory");
+        }
+        return l.get(0);
+    }
+
+    // ---- The memory bank outside the graph (plain ND4J) ----
+
+    /** New memory banks after a step and the normalisation constants that step used. */
+    public record Update(INDArray memoryS, INDArray memoryT, double zS, double zT) {
+    }
+
+    /**
+     * After the loss of a batch: Z_s / Z_t (the parameters when set, else from this batch, from
+     * the OLD memory) and both banks updated at rows {@code idx}:
+     * {@code memory[idx_b] <- normalize(momentum * memory[idx_b] + (1 - momentum) * e_b)}.
+     * The inputs are not modified.
+     */
+    public Update update(INDArray eS, INDArray eT, INDArray memoryS, INDArray memoryT, INDArray idx,
+                         INDArray contrastIdx) {
+        double zs = zS != null ? zS : normalisationConstant(eS, memoryT, contrastIdx, temperature, nData);
+        double zt = zT != null ? zT : normalisationConstant(eT, memoryS, contrastIdx, temperature, nData);
+        return new Update(updatedMemory(memoryS, eS, idx, momentum), updatedMemory(memoryT, eT, idx, momentum), zs, zt);
+    }
+
+    /** normalize(x W^T + b) per row (floor 1e-12), the embedding of the graph, for flattened (B, D) features. */
+    public static INDArray embed(INDArray features, INDArray w, INDArray b) {
+        INDArray x = features.reshape(features.size(0), -1);
+        INDArray y = x.mmul(w.transpose()).addRowVector(b);
+        INDArray norms = y.norm2(1);
+        for (int i = 0; i < norms.length(); i++) {
+            norms.putScalar(i, Math.max(norms.getDouble(i), DistillOps.NORM_EPS));
+        }
+        return y.divColumnVector(norms.reshape(-1, 1));
+    }
+
+    /**
+     * Z = mean over b, k of exp(memory[contrast[b,k]] . anchor_b / T) times n_data. For Z_s the
+     * anchors are the student embeddings and the memory the TEACHER bank (and vice versa).
+     */
+    public static double normalisationConstant(INDArray anchors, INDArray memory, INDArray contrastIdx,
+                                               double temperature, long nData) {
+        long b = contrastIdx.size(0), k = contrastIdx.size(1);
+        double sum = 0;
+        for (long i = 0; i < b; i++) {
+            INDArray rows = Nd4j.pullRows(memory, 1, toInts(contrastIdx.getRow(i)));
+            INDArray dots = rows.mmul(anchors.getRow(i).reshape(-1, 1)).div(temperature);
+            sum += Nd4j.math().exp(dots).sumNumber().doubleValue();
+        }
+        return sum / (b * k) * nData;
+    }
+
+    /** A copy of {@code memory} with rows idx_b set to normalize(momentum * row + (1 - momentum) * e_b). */
+    public static INDArray updatedMemory(INDArray memory, INDArray embeddings, INDArray idx, double momentum) {
+        INDArray out = memory.dup();
+        int[] rows = toInts(idx);
+        for (int i = 0; i < rows.length; i++) {
+            INDArray mixed = memory.getRow(rows[i]).mul(momentum).add(embeddings.getRow(i).mul(1 - momentum));
+            double norm = Math.max(mixed.norm2Number().doubleValue(), DistillOps.NORM_EPS);
+            out.putRow(rows[i], mixed.div(norm));
+        }
+        return out;
+    }
+
+    private static int[] toInts(INDArray a) {
+        long[] v = a.reshape(-1).toLongVector();
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = Math.toIntExact(v[i]);
+        return out;
+    }
+}

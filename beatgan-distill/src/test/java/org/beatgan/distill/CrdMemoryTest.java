@@ -1,0 +1,73 @@
+package org.beatgan.distill;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.beatgan.distill.loss.CrdLoss;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * CRD's memory bank outside the graph ({@link CrdLoss#update}): from both crd reference vectors'
+ * inputs and embedding weights, the updated banks must equal {@code memory_after} and the
+ * normalisation constants {@code extras.Z_s} / {@code extras.Z_t} (relative 1e-6, float64).
+ */
+class CrdMemoryTest {
+
+    private static final double REL = 1e-6;
+    private static final double ABS = 1e-9;
+
+    @Test
+    void basicSetsZFromTheBatch() throws Exception {
+        check("crd__basic.json");
+    }
+
+    @Test
+    void fixedZKeepsTheGivenConstants() throws Exception {
+        check("crd__fixed_z.json");
+    }
+
+    private static void check(String file) throws Exception {
+        Path path = ReferenceVector.folder().resolve(file);
+        assertTrue(Files.isRegularFile(path), "missing reference vector " + path);
+        JsonNode root = new ObjectMapper().readTree(path.toFile());
+        JsonNode in = root.get("inputs");
+        JsonNode w = root.get("weights");
+        CrdLoss crd = (CrdLoss) DistillationLosses.create("crd", root.get("params"));
+        INDArray eS = CrdLoss.embed(t(in, "student_feat"), t(w, "embed_s.W"), t(w, "embed_s.b"));
+        INDArray eT = CrdLoss.embed(t(in, "teacher_feat"), t(w, "embed_t.W"), t(w, "embed_t.b"));
+        INDArray memS = t(in, "memory_s"), memT = t(in, "memory_t");
+        INDArray memSBefore = memS.dup(), memTBefore = memT.dup();
+
+        CrdLoss.Update u = crd.update(eS, eT, memS, memT, t(in, "idx"), t(in, "contrast_idx"));
+
+        close(root.get("extras").get("Z_s").asDouble(), u.zS(), file + " Z_s");
+        close(root.get("extras").get("Z_t").asDouble(), u.zT(), file + " Z_t");
+        JsonNode after = root.get("memory_after");
+        same(t(after, "memory_s"), u.memoryS(), file + " memory_s");
+        same(t(after, "memory_t"), u.memoryT(), file + " memory_t");
+        assertEquals(memSBefore, memS, "update must not modify its input bank");
+        assertEquals(memTBefore, memT, "update must not modify its input bank");
+    }
+
+    private static INDArray t(JsonNode parent, String name) {
+        JsonNode n = parent.get(name);
+        assertNotNull(n, "reference lacks " + name);
+        return ReferenceVector.tensor(n);
+    }
+
+    private static void same(INDArray expected, INDArray actual, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
+        double[] e = expected.reshape(-1).toDoubleVector(), a = actual.reshape(-1).toDoubleVector();
+        for (int i = 0; i < e.length; i++) close(e[i], a[i], what + " element " + i);
+    }
+
+    private static void close(double expected, double actual, String what) {
+        assertTrue(Math.abs(expected - actual) <= Math.max(ABS, REL * Math.abs(expected)),
+                what + ": expected " + expected + ", got " + actual);
+    }
+}
