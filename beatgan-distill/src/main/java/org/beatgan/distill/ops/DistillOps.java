@@ -33,7 +33,6 @@ public final class DistillOps {
      * reference convention at x = 0). sqrt(1e-30) = 1e-15 is negligible next to any eps added to the
      * norm, and 1e-30 is still a normal float32.
      */
-    private static final double SQ_NORM_FLOOR = 1e-30;
 
     private DistillOps() {
     }
@@ -74,12 +73,107 @@ public final class DistillOps {
 
     /**
      * Row-wise x / max(||x||, 1e-12). Written as x / sqrt(max(sum x^2, 1e-24)) so the value is the
-     * same while the derivative of the norm at an all-zero row is 0 (sqrt'(0) would give NaN).
+     * same while the derivative of the norm at an all-zero row is 0 (sqrt'(0) would give NaN). The
+     * division goes through {@link #safeDiv}, so the gradient is also right at batch 1.
      */
     public static SDVariable l2NormalizeRows(SameDiff sd, SDVariable x) {
-        SDVariable sumSq = sd.math().square(x).sum(true, 1);
+        return l2Normalize(sd, x, 1);
+    }
+
+    /** {@link #l2NormalizeRows} along any axis: x / max(||x||, 1e-12) over {@code axis}, same derivative rule. */
+    public static SDVariable l2Normalize(SameDiff sd, SDVariable x, int axis) {
+        SDVariable sumSq = sd.math().square(x).sum(true, axis);
         SDVariable floor = sd.constant(Nd4j.scalar(x.dataType(), NORM_EPS * NORM_EPS));
-        return x.div(sd.math().sqrt(sd.math().max(sumSq, floor)));
+        return safeDiv(sd, x, sd.math().sqrt(sd.math().max(sumSq, floor)));
+    }
+
+    /**
+     * x / (||x|| + eps) along {@code axis} (PKT, AFD). ||x|| is sqrt(max(sum x^2, tiny)) with tiny far
+     * below any representable effect on the value (1e-300 in double, 1e-36 in float), so an all-zero
+     * vector maps to 0 with the norm's derivative taken as 0 (Jacobian I / eps) instead of NaN.
+     */
+    public static SDVariable normalizePlusEps(SameDiff sd, SDVariable x, int axis, double eps) {
+        SDVariable sumSq = sd.math().square(x).sum(true, axis);
+        double tiny = x.dataType() == DataType.DOUBLE ? 1e-300 : 1e-36;
+        SDVariable norm = sd.math().sqrt(sd.math().max(sumSq, sd.constant(Nd4j.scalar(x.dataType(), tiny))));
+        return safeDiv(sd, x, norm.add(eps));
+    }
+
+    /** A value that no gradient flows through (masks, shift constants). */
+    public static SDVariable stopGradient(SameDiff sd, SDVariable x) {
+        return new StopGradient(sd, x).outputVariable();
+    }
+
+    /**
+     * Batched a b^T: (M, D) x (N, D) -> (M, N), or (B, M, D) x (B, N, D) -> (B, M, N).
+     */
+    public static SDVariable gram(SameDiff sd, SDVariable a, SDVariable b) {
+        return sd.mmul(a, b, false, true, false);
+    }
+
+    /**
+     * (B, B) constant 1 - I for the batch of {@code rows} (B, D), built at run time so the batch
+     * may be unknown when the graph is built. No gradient flows through it.
+     */
+    public static SDVariable offDiagonalMask(SameDiff sd, SDVariable rows) {
+        SDVariable ones = stopGradient(sd, sd.onesLike(stopGradient(sd, rows).sum(1)));
+        SDVariable eye = stopGradient(sd, sd.math().diag(ones));
+        return stopGradient(sd, eye.rsub(1.0));
+    }
+
+    /**
+     * Pairwise squared distances of the rows of x (B, D):
+     * {@code max(|x_i|^2 + |x_j|^2 - 2 x_i.x_j, floor)}, (B, B), diagonal included (callers mask it).
+     */
+    public static SDVariable pairwiseSqDist(SameDiff sd, SDVariable x, double floor) {
+        SDVariable sq = sd.math().square(x).sum(true, 1);
+        SDVariable d = sq.add(sd.transpose(sq)).sub(gram(sd, x, x).mul(2.0));
+        return sd.math().max(d, sd.constant(Nd4j.scalar(x.dataType(), floor)));
+    }
+
+    /**
+     * Maximum over all elements, differentiable as in PyTorch's full reduction: the gradient is
+     * shared evenly by the elements equal to the maximum (ties are common, e.g. in a symmetric
+     * distance matrix). The tie mask is a constant.
+     */
+    public static SDVariable maxAll(SameDiff sd, SDVariable x) {
+        SDVariable fixed = stopGradient(sd, x);
+        SDVariable isMax = sd.gte(fixed.sub(fixed.max()), 0.0).castTo(x.dataType());
+        SDVariable share = stopGradient(sd, isMax.div(isMax.sum()));
+        return x.mul(share).sum();
+    }
+
+    /**
+     * x / y for a denominator that broadcasts against x (a row norm, a sum, a maximum). Written as
+     * x * (1 / y): in M2.1 the backprop of {@code div} is wrong whenever the denominator broadcasts
+     * over all of x (rank 0, or a (B, 1) row norm at batch 1; measured against finite differences,
+     * the value itself is right), while {@code mul} and {@code reciprocal} are fine.
+     */
+    public static SDVariable safeDiv(SameDiff sd, SDVariable x, SDVariable y) {
+        return x.mul(sd.math().reciprocal(y));
+    }
+
+    /** A 0/1 mask of the same type as {@code like}, from a boolean variable; a constant. */
+    public static SDVariable mask(SameDiff sd, SDVariable condition, SDVariable like) {
+        return stopGradient(sd, condition.castTo(like.dataType()));
+    }
+
+    /**
+     * smooth_l1(a, b) (beta 1): mean over all elements of 0.5 d^2 if |d| < 1, else |d| - 0.5, d = a - b;
+     * the branch indicator is a constant.
+     */
+    public static SDVariable smoothL1(SameDiff sd, SDVariable a, SDVariable b) {
+        SDVariable d = a.sub(b);
+        SDVariable abs = sd.math().abs(d);
+        SDVariable small = mask(sd, sd.lt(stopGradient(sd, abs), 1.0), d);
+        SDVariable quad = sd.math().square(d).mul(0.5);
+        SDVariable lin = abs.sub(0.5);
+        return quad.mul(small).add(lin.mul(small.rsub(1.0))).mean();
+    }
+
+    /** Rows of a map (B, C, ...) as (B, C, positions). */
+    public static SDVariable channelRows(SameDiff sd, Tensor f) {
+        return sd.reshape(f.var(), -1, f.channels(), f.perSample() / f.channels());
     }
 
     /** Attention map of (B, C, ...): normalize(flat(mean_c f^p)), shape (B, spatial positions). */
@@ -148,27 +242,12 @@ public final class DistillOps {
         return n;
     }
 
-    /** A value the gradient does not flow through (masks, batch statistics taken as constants). */
-    public static SDVariable stopGradient(SameDiff sd, SDVariable v) {
-        return new StopGradient(sd, v).outputVariable();
-    }
-
     /**
      * A 0/1 indicator of a boolean condition (e.g. {@code sd.gt(s, -m)}) as a constant of type
      * {@code dt}: no gradient flows through it, as the reference's indicator masks.
      */
     public static SDVariable indicator(SameDiff sd, SDVariable condition, DataType dt) {
         return stopGradient(sd, condition.castTo(dt));
-    }
-
-    /**
-     * Along {@code axis}: x / (||x|| + eps) (PKT, AFD). The norm is sqrt(max(sum x^2, 1e-30)), so
-     * an all-zero vector maps to 0 with Jacobian I / eps (the norm's derivative there is 0), never NaN.
-     */
-    public static SDVariable normalizePlusEps(SameDiff sd, SDVariable x, int axis, double eps) {
-        SDVariable sumSq = sd.math().square(x).sum(true, axis);
-        SDVariable floor = sd.constant(Nd4j.scalar(x.dataType(), SQ_NORM_FLOOR));
-        return x.div(sd.math().sqrt(sd.math().max(sumSq, floor)).add(eps));
     }
 
     /**
