@@ -83,9 +83,10 @@ public final class BeatGanGraphBuilder {
         sd.nn().sigmoid(D_FAKE_PROB, dFakeLogit);
 
         // BCE(D(x), 1) + BCE(D(G(x)), 0), written through softplus of the logit: -log(sigmoid(z))
-        // = softplus(-z) and -log(1 - sigmoid(z)) = softplus(z), stable for a saturated D.
-        SDVariable lossReal = sd.nn().softplus(dLogit.neg()).mean(LOSS_D_REAL);
-        SDVariable lossFake = sd.nn().softplus(dFakeLogit).mean(LOSS_D_FAKE);
+        // = softplus(-z) and -log(1 - sigmoid(z)) = softplus(z), finite for a saturated D (where
+        // PyTorch's BCE clamps each term at 100).
+        SDVariable lossReal = StableMath.softplus(sd, dLogit.neg()).mean(LOSS_D_REAL);
+        SDVariable lossFake = StableMath.softplus(sd, dFakeLogit).mean(LOSS_D_FAKE);
         lossReal.add(LOSS_D, lossFake);
 
         // ---- generator loss: reconstruction + feature matching through a frozen copy of D

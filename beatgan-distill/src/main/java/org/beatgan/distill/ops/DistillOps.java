@@ -250,15 +250,9 @@ public final class DistillOps {
         return stopGradient(sd, condition.castTo(dt));
     }
 
-    /**
-     * log(1 + exp(a)) without overflow, written as relu(a) + log(1 + exp(a - 2 relu(a))) (the
-     * exponent is -|a|). Its derivative is sigmoid(a) everywhere, including a = 0 whatever
-     * relu'(0) is. (M2.1's softplus op computes log(1 + exp(a)) directly: inf for large a.)
-     */
+    /** Overflow-free log(1 + exp(a)); see {@link org.beatgan.core.model.StableMath#softplus}. */
     public static SDVariable softplus(SameDiff sd, SDVariable a) {
-        SDVariable r = sd.nn().relu(a, 0);
-        SDVariable negAbs = a.sub(r.mul(2));
-        return r.add(sd.math().log(sd.math().exp(negAbs).add(1.0)));
+        return org.beatgan.core.model.StableMath.softplus(sd, a);
     }
 
     /** Fully connected layer with the reference layout: x (B, in), W (out, in), b (out) -> x W^T + b. */
