@@ -4,6 +4,8 @@ import org.beatgan.core.config.ExperimentConfig;
 import org.beatgan.core.io.Json;
 import org.beatgan.distill.DistillConfig;
 import org.beatgan.distill.DistillationExperiment;
+import org.beatgan.experiments.ui.UiOptions;
+import org.beatgan.experiments.ui.UiSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,6 +32,9 @@ public final class DistillCommand implements Callable<Integer> {
     @Mixin
     RunOutputOptions output;
 
+    @Mixin
+    UiOptions ui;
+
     @Override
     public Integer call() throws Exception {
         ExperimentConfig cfg = experiment.resolve();
@@ -39,8 +44,11 @@ public final class DistillCommand implements Callable<Integer> {
         if (teacherPath == null) {
             throw new IllegalArgumentException("No teacher: pass --teacher MODEL or set distill.teacher in the config");
         }
-        Map<String, Object> metrics = DistillationExperiment.run(cfg, teacherPath,
-                output.runnerOptions("runs/distill"));
+        Map<String, Object> metrics;
+        try (UiSession session = UiSession.open(ui)) {
+            metrics = DistillationExperiment.run(cfg, teacherPath,
+                    output.runnerOptions("runs/distill").withListeners(session.reporters(cfg.name())));
+        }
         System.out.println(Json.COMPACT.writeValueAsString(Summaries.of(output.outOr("runs/distill"), metrics)));
         return 0;
     }

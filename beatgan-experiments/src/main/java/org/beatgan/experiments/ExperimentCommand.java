@@ -3,6 +3,8 @@ package org.beatgan.experiments;
 import org.beatgan.core.config.ExperimentConfig;
 import org.beatgan.core.io.Json;
 import org.beatgan.experiments.report.ComparisonExperiment;
+import org.beatgan.experiments.ui.UiOptions;
+import org.beatgan.experiments.ui.UiSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,11 +32,17 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No console progress bar.")
     boolean noProgress;
 
+    @picocli.CommandLine.Mixin
+    UiOptions ui;
+
     @Override
     public Integer call() throws Exception {
         ExperimentConfig cfg = ExperimentConfig.load(config);
-        Map<String, Object> report = new ComparisonExperiment(cfg, out, teacher,
-                !noProgress && System.console() != null).run();
+        Map<String, Object> report;
+        try (UiSession session = UiSession.open(ui)) {
+            report = new ComparisonExperiment(cfg, out, teacher, !noProgress && System.console() != null,
+                    session::reporters).run();
+        }
         System.out.println(Json.COMPACT.writeValueAsString(report.get("summary")));
         System.err.println("report: " + out.resolve("report.md").toAbsolutePath());
         return 0;

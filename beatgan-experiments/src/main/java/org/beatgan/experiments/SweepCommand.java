@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.beatgan.core.config.ExperimentConfig;
 import org.beatgan.core.io.Json;
 import org.beatgan.experiments.sweep.DistillationSweep;
+import org.beatgan.experiments.ui.UiOptions;
+import org.beatgan.experiments.ui.UiSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -27,6 +29,9 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--teacher", paramLabel = "MODEL", description = "Teacher model.zip (default: the config's sweep.teacher).")
     Path teacher;
 
+    @picocli.CommandLine.Mixin
+    UiOptions ui;
+
     @Option(names = "--quick", description = "A few minutes' sweep: 3 candidates, 1 epoch, 512 training and 512 evaluation beats.")
     boolean quick;
 
@@ -41,7 +46,11 @@ public final class SweepCommand implements Callable<Integer> {
                     .put("gridPoints", 2);
             cfg = cfg.with(o);
         }
-        DistillationSweep.Outcome outcome = new DistillationSweep(cfg, teacher, out).run();
+        DistillationSweep.Outcome outcome;
+        try (UiSession session = UiSession.open(ui)) {
+            outcome = new DistillationSweep(cfg, teacher, out)
+                    .withUi(session::reporters, session.sweepProgress(cfg.name())).run();
+        }
         System.out.println(DistillationSweep.summaryJson(outcome));
         System.err.println("sweep: " + outcome.trained() + " trained, " + outcome.skipped() + " skipped (already finished), "
                 + outcome.failed() + " failed; results in " + out.toAbsolutePath());

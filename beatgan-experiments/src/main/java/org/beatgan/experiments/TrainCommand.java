@@ -3,6 +3,8 @@ package org.beatgan.experiments;
 import org.beatgan.core.config.ExperimentConfig;
 import org.beatgan.core.io.Json;
 import org.beatgan.core.train.ExperimentRunner;
+import org.beatgan.experiments.ui.UiOptions;
+import org.beatgan.experiments.ui.UiSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -22,11 +24,17 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     RunOutputOptions output;
 
+    @Mixin
+    UiOptions ui;
+
     @Override
     public Integer call() throws Exception {
         ExperimentConfig cfg = experiment.resolve();
-        Map<String, Object> metrics = ExperimentRunner.run(cfg, g -> List.of(),
-                output.runnerOptions("runs/train"));
+        Map<String, Object> metrics;
+        try (UiSession session = UiSession.open(ui)) {
+            metrics = ExperimentRunner.run(cfg, g -> List.of(),
+                    output.runnerOptions("runs/train").withListeners(session.reporters(cfg.name())));
+        }
         System.out.println(Json.COMPACT.writeValueAsString(Summaries.of(output.outOr("runs/train"), metrics)));
         return 0;
     }

@@ -24,6 +24,8 @@ public final class AdamOptimizer {
     private final Map<String, GradientUpdater<?>> updaters = new LinkedHashMap<>();
     private final Map<String, INDArray[]> state = new LinkedHashMap<>();
     private int iteration;
+    private boolean trackUpdates;
+    private final Map<String, Double> lastUpdateMagnitude = new LinkedHashMap<>();
 
     public AdamOptimizer(SameDiff sd, List<String> variables, double lr, double beta1, double beta2) {
         if (!(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
@@ -63,9 +65,26 @@ public final class AdamOptimizer {
                 throw new IllegalStateException("No gradient for variable '" + v + "'");
             }
             updaters.get(v).applyUpdater(g, iteration, epoch);
+            if (trackUpdates) {
+                lastUpdateMagnitude.put(v, g.norm1Number().doubleValue() / g.length());
+            }
             sd.getArrForVarName(v).subi(g);
         }
         iteration++;
+    }
+
+    /** Record the mean magnitude of every update (for the training UI); off by default. */
+    public void trackUpdateMagnitudes(boolean on) {
+        trackUpdates = on;
+    }
+
+    /** Mean |update| per variable of the last step, when tracking is on. */
+    public Map<String, Double> lastUpdateMagnitudes() {
+        return Map.copyOf(lastUpdateMagnitude);
+    }
+
+    public double learningRate() {
+        return config.getLearningRate();
     }
 
     /** First and second moments per variable ("name#M", "name#V"), for checkpoints. */

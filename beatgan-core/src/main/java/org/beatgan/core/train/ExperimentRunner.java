@@ -29,9 +29,20 @@ public final class ExperimentRunner {
     private ExperimentRunner() {
     }
 
-    public record Options(Path out, boolean resume, boolean progressBar, List<TrainingListener> listeners) {
+    /**
+     * @param listeners one factory per listener, called with the run's trainer (a UI reporter needs
+     *                  the trainer's networks and optimizers)
+     */
+    public record Options(Path out, boolean resume, boolean progressBar,
+                          List<Function<BeatGanTrainer, TrainingListener>> listeners) {
         public Options(Path out, boolean resume, boolean progressBar) {
             this(out, resume, progressBar, List.of());
+        }
+
+        public Options withListeners(List<Function<BeatGanTrainer, TrainingListener>> more) {
+            List<Function<BeatGanTrainer, TrainingListener>> all = new ArrayList<>(listeners);
+            all.addAll(more);
+            return new Options(out, resume, progressBar, all);
         }
     }
 
@@ -51,7 +62,7 @@ public final class ExperimentRunner {
         BeatGanGraph graph = BeatGanGraphBuilder.build(cfg.model(), cfg.training().seed());
         List<GeneratorLossExtension> ext = new ArrayList<>(extensions.apply(graph));
         BeatGanTrainer trainer = new BeatGanTrainer(graph, cfg.training(), ext);
-        options.listeners().forEach(trainer::addListener);
+        options.listeners().forEach(f -> trainer.addListener(f.apply(trainer)));
         Files.createDirectories(options.out());
         AtomicFiles.writeString(options.out().resolve("experiment.yaml"), Json.YAML.writeValueAsString(cfg));
         return new TrainingRun(trainer, data.data(), new TrainingRun.Options(options.out(), options.resume(),

@@ -8,7 +8,9 @@ import org.beatgan.core.io.AtomicFiles;
 import org.beatgan.core.io.Json;
 import org.beatgan.core.io.ModelBundle;
 import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.train.BeatGanTrainer;
 import org.beatgan.core.train.ExperimentRunner;
+import org.beatgan.core.train.TrainingListener;
 import org.beatgan.core.train.TrainingRun;
 import org.beatgan.distill.DistillConfig;
 import org.beatgan.distill.DistillationExperiment;
@@ -23,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The distillation comparison: a teacher, then every student variant (its distillation terms) for
@@ -45,12 +48,16 @@ public final class ComparisonExperiment {
     private final Path out;
     private final Path teacherModel;
     private final boolean progress;
+    private final Function<String, List<Function<BeatGanTrainer, TrainingListener>>> listeners;
 
-    public ComparisonExperiment(ExperimentConfig cfg, Path out, Path teacherModel, boolean progress) {
+    /** @param listeners per-run training listeners by run name (e.g. UI reporters) */
+    public ComparisonExperiment(ExperimentConfig cfg, Path out, Path teacherModel, boolean progress,
+                                Function<String, List<Function<BeatGanTrainer, TrainingListener>>> listeners) {
         this.cfg = cfg;
         this.out = out;
         this.teacherModel = teacherModel;
         this.progress = progress;
+        this.listeners = listeners;
     }
 
     public Map<String, Object> run() throws IOException {
@@ -86,7 +93,8 @@ public final class ComparisonExperiment {
                     ExperimentConfig vc = cfg.with(o);
                     boolean resume = Files.exists(dir.resolve(TrainingRun.CHECKPOINT));
                     LOG.info("{} seed {}: training{}", v.name(), seed, resume ? " (resuming)" : "");
-                    DistillationExperiment.run(vc, teacher, data, new ExperimentRunner.Options(dir, resume, progress));
+                    DistillationExperiment.run(vc, teacher, data, new ExperimentRunner.Options(dir, resume, progress)
+                            .withListeners(listeners.apply(cfg.name() + " " + v.name() + " seed " + seed)));
                 } else {
                     LOG.info("{} seed {}: already finished, skipped", v.name(), seed);
                 }
@@ -108,7 +116,8 @@ public final class ComparisonExperiment {
         ExperimentConfig tc = cfg.with(o);
         LOG.info("teacher: training {}", tc.model());
         ExperimentRunner.run(tc, data, g -> List.of(), new ExperimentRunner.Options(dir,
-                Files.exists(dir.resolve(TrainingRun.CHECKPOINT)), progress));
+                Files.exists(dir.resolve(TrainingRun.CHECKPOINT)), progress)
+                .withListeners(listeners.apply(cfg.name() + " teacher")));
         return dir.resolve(TrainingRun.MODEL);
     }
 

@@ -21,6 +21,11 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.List;
+import org.beatgan.core.train.BeatGanTrainer;
+import org.beatgan.core.train.TrainingListener;
 
 /**
  * A hyperparameter search over distillation settings with Arbiter's generic framework: our search
@@ -39,6 +44,16 @@ public final class DistillationSweep {
     private final SweepSpec spec;
     private final Path teacher;
     private final Path out;
+    private Function<String, List<Function<BeatGanTrainer, TrainingListener>>> listeners = name -> List.of();
+    private Consumer<Map<String, Object>> progress = m -> { };
+
+    /** Per-candidate training listeners (UI reporters) and a sink for sweep progress records. */
+    public DistillationSweep withUi(Function<String, List<Function<BeatGanTrainer, TrainingListener>>> listeners,
+                                    Consumer<Map<String, Object>> progress) {
+        this.listeners = listeners;
+        this.progress = progress;
+        return this;
+    }
 
     public DistillationSweep(ExperimentConfig cfg, Path teacherOverride, Path out) {
         this.cfg = cfg;
@@ -73,7 +88,8 @@ public final class DistillationSweep {
         }
         ExperimentData.Prepared data = ExperimentData.prepare(cfg.data(), cfg.model().nc(), cfg.training().batchSize());
         SweepScore score = new SweepScore(spec.metric());
-        DistillationTaskCreator tasks = new DistillationTaskCreator(cfg, spec.parameters(), teacher, data, store, score);
+        DistillationTaskCreator tasks = new DistillationTaskCreator(cfg, spec.parameters(), teacher, data, store, score,
+                listeners, progress, spec.candidates(), spec.minimize());
         DistillSearchSpace space = new DistillSearchSpace(spec.parameters());
         CandidateGenerator generator;
         if (spec.generator().equals("grid")) {

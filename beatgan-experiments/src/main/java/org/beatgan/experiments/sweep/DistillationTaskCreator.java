@@ -28,6 +28,10 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.beatgan.core.train.BeatGanTrainer;
+import org.beatgan.core.train.TrainingListener;
 
 /**
  * Arbiter task: train one student with a candidate's hyperparameters (a SameDiff distillation
@@ -49,16 +53,48 @@ final class DistillationTaskCreator implements TaskCreator {
     final AtomicInteger skipped = new AtomicInteger();
     final AtomicInteger trained = new AtomicInteger();
     final AtomicInteger failed = new AtomicInteger();
+    private final Function<String, List<Function<BeatGanTrainer, TrainingListener>>> listeners;
+    private final Consumer<Map<String, Object>> progress;
+    private final int total;
+    private final boolean minimize;
+    private Double best;
 
     DistillationTaskCreator(ExperimentConfig base, List<SweepParameter> params, Path teacher,
-                            ExperimentData.Prepared data, CandidateStore store, SweepScore score) {
+                            ExperimentData.Prepared data, CandidateStore store, SweepScore score,
+                            Function<String, List<Function<BeatGanTrainer, TrainingListener>>> listeners,
+                            Consumer<Map<String, Object>> progress, int total, boolean minimize) {
         this.base = base;
         this.params = params;
         this.teacher = teacher;
         this.data = data;
         this.store = store;
         this.score = score;
+        this.listeners = listeners;
+        this.progress = progress;
+        this.total = total;
+        this.minimize = minimize;
     }
+
+    /** Progress after each candidate: counts so far, the best score so far, this candidate. */
+    private synchronized void report(int index, Map<String, Object> record) {
+        Object s = record.get("score");
+        if (s instanceof Number n && (best == null || (minimize ? n.doubleValue() < best : n.doubleValue() > best))) {
+            best = n.doubleValue();
+        }
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("candidate", index);
+        p.put("params", record.get("params"));
+        p.put("status", record.get("status"));
+        if (s != null) p.put("score", s);
+        p.put("done", trained.get() + skipped.get() - failedSkipped.get());
+        p.put("failed", failed.get() + failedSkipped.get());
+        p.put("skipped", skipped.get());
+        p.put("total", total);
+        p.put("best", best);
+        progress.accept(p);
+    }
+
+    private final AtomicInteger failedSkipped = new AtomicInteger();
 
     @Override
     public Callable<OptimizationResult> create(Candidate candidate, DataProvider dataProvider, ScoreFunction scoreFunction,
@@ -80,12 +116,14 @@ final class DistillationTaskCreator implements TaskCreator {
         Map<String, Object> record = store.finished(values);
         if (record != null) {
             skipped.incrementAndGet();
+            if (!"done".equals(record.get("status"))) failedSkipped.incrementAndGet();
             LOG.info("candidate {} ({}): already {}, skipped", candidate.getIndex(), SweepCandidates.key(values),
                     record.get("status"));
         } else {
             record = train(candidate.getIndex(), values);
             store.write(values, record);
         }
+        report(candidate.getIndex(), record);
         boolean ok = "done".equals(record.get("status"));
         Double s = ok ? ((Number) record.get("score")).doubleValue() : null;
         CandidateInfo info = new CandidateInfo(candidate.getIndex(), ok ? CandidateStatus.Complete : CandidateStatus.Failed,
@@ -108,7 +146,8 @@ final class DistillationTaskCreator implements TaskCreator {
             boolean resume = Files.exists(dir.resolve(TrainingRun.CHECKPOINT));
             LOG.info("candidate {} ({}): training{}", index, record.get("key"), resume ? " (resuming)" : "");
             Map<String, Object> metrics = DistillationExperiment.run(cfg, ModelBundle.load(teacher).graph(),
-                    data.withFreshIterators(), new ExperimentRunner.Options(dir, resume, false));
+                    data.withFreshIterators(), new ExperimentRunner.Options(dir, resume, false)
+                            .withListeners(listeners.apply(base.name() + " candidate " + index)));
             double s = score.of(metrics);
             if (Double.isNaN(s)) {
                 throw new IllegalStateException("the run has no value for the sweep metric (validation without "
