@@ -79,9 +79,11 @@ public final class BeatGanUiModule implements UIModule {
     public JsonNode snapshot() {
         ObjectNode root = Json.MAPPER.createObjectNode();
         ArrayNode sessions = root.putArray("sessions");
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (StatsStorage s : storages) {
             for (String id : s.listSessionIDs()) {
-                if (!s.listTypeIDsForSession(id).contains(BeatGanEvent.TYPE_ID)) continue;
+                // a live run writes the same session to memory and to its stats file
+                if (!s.listTypeIDsForSession(id).contains(BeatGanEvent.TYPE_ID) || !seen.add(id)) continue;
                 sessions.add(session(s, id));
             }
         }

@@ -79,6 +79,13 @@ class UiStatsReporterTest {
         assertEquals(0.25, s.path("iterations").path("distill_at").get(0).get(1).asDouble());
         assertEquals(0.7, s.path("epochs").get(0).path("val_auc").asDouble());
         assertEquals("student", s.path("model").asText());
+        // the same session in memory and in a file (--ui with --stats-file) is listed once
+        InMemoryStatsStorage mem = new InMemoryStatsStorage();
+        UiStatsReporter r2 = new UiStatsReporter(mem, "s2", "student", t, 1);
+        r2.onEpoch(Map.of("epoch", 1, "val_auc", 0.7));
+        BeatGanUiModule both = module(reopened);
+        both.onAttach(mem);
+        assertEquals(1, both.snapshot().path("sessions").size());
         reopened.close();
     }
 
