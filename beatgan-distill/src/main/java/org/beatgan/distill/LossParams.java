@@ -47,6 +47,27 @@ public final class LossParams {
         return (int) v;
     }
 
+    /** Any finite number (e.g. a clamp bound, which may be negative). */
+    public double finite(String name, double dflt) {
+        double v = number(name, dflt);
+        if (!Double.isFinite(v)) {
+            throw new IllegalArgumentException(lossId + ": " + name + " = " + v + ", expected a finite number");
+        }
+        return v;
+    }
+
+    /** A string that must be one of {@code allowed}; absent or null gives {@code dflt}. */
+    public String choice(String name, String dflt, Set<String> allowed) {
+        JsonNode v = node.get(name);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isTextual() || !allowed.contains(v.asText())) {
+            throw new IllegalArgumentException(lossId + ": " + name + " = " + v + ", expected one of " + allowed);
+        }
+        return v.asText();
+    }
+
     /** A flag (JSON true/false); absent or null gives {@code dflt}. */
     public boolean bool(String name, boolean dflt) {
         JsonNode v = node.get(name);

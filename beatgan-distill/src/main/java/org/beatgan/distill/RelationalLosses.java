@@ -2,6 +2,7 @@ package org.beatgan.distill;
 
 import org.beatgan.distill.loss.CorrelationCongruenceLoss;
 import org.beatgan.distill.loss.CosineLoss;
+import org.beatgan.distill.loss.DmlLoss;
 import org.beatgan.distill.loss.FspLoss;
 import org.beatgan.distill.loss.IrgLoss;
 import org.beatgan.distill.loss.NstLoss;
@@ -14,7 +15,8 @@ import java.util.function.Function;
 
 /**
  * Registrations of the zoo's feature- and relation-based losses (no trainable adapters, except
- * cc's optional embedding with {@code embed: true}).
+ * cc's optional embedding with {@code embed: true}), and dml (mutual KL between two trainable
+ * networks' logits).
  */
 final class RelationalLosses {
 
@@ -30,5 +32,6 @@ final class RelationalLosses {
         registry.put("sp", SimilarityPreservingLoss::new);
         registry.put("cc", CorrelationCongruenceLoss::new);
         registry.put("irg", IrgLoss::new);
+        registry.put("dml", DmlLoss::new);
     }
 }

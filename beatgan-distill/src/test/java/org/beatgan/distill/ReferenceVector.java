@@ -15,9 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-/** One reference case from ../shared/reference/distill (format in that folder's README). */
+/**
+ * One reference case from ../shared/reference/distill (format in that folder's README). {@code extras}
+ * is the file's optional "extras" object (a missing node when absent).
+ */
 record ReferenceVector(Path file, String method, JsonNode params, Map<String, List<INDArray>> inputs,
-                       Map<String, INDArray> weights, double loss, Map<String, List<INDArray>> grads) {
+                       Map<String, INDArray> weights, double loss, Map<String, List<INDArray>> grads,
+                       JsonNode extras) {
 
     static final String ENV = "BEATGAN_REFERENCE_DISTILL_DIR";
 
@@ -48,7 +52,7 @@ record ReferenceVector(Path file, String method, JsonNode params, Map<String, Li
         Map<String, List<INDArray>> grads = new LinkedHashMap<>();
         root.get("grad").fields().forEachRemaining(e -> grads.put(e.getKey(), tensors(e.getValue())));
         return new ReferenceVector(file, root.get("method").asText(), root.get("params"), inputs, weights,
-                root.get("loss").asDouble(), grads);
+                root.get("loss").asDouble(), grads, root.path("extras"));
     }
 
     private static List<INDArray> tensors(JsonNode n) {

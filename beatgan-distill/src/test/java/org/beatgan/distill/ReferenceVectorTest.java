@@ -44,6 +44,43 @@ class ReferenceVectorTest {
                     "method '" + ref.method() + "' is planned (issue 6) but not implemented yet");
             fail(ref.file() + ": unknown distillation method '" + ref.method() + "'");
         }
+        Built b = build(ref);
+        SameDiff sd = b.sd();
+        SDVariable out = b.out();
+        Map<String, String> gradVarOf = b.gradVarOf();
+        Map<String, SDVariable> adapters = b.adapters();
+        double value = sd.output(new HashMap<>(), out.name()).get(out.name()).getDouble(0);
+        assertClose(ref.loss(), value, ref.file() + " loss");
+
+        List<String> vars = new ArrayList<>(gradVarOf.values());
+        vars.addAll(adapters.keySet());
+        Map<String, INDArray> grads = sd.calculateGradients(new HashMap<>(), vars);
+        for (Map.Entry<String, List<INDArray>> g : ref.grads().entrySet()) {
+            for (int i = 0; i < g.getValue().size(); i++) {
+                String v = adapters.containsKey(g.getKey()) ? g.getKey() : gradVarOf.get(g.getKey() + "#" + i);
+                assertNotNull(v, ref.file() + ": no variable for gradient " + g.getKey());
+                INDArray expected = g.getValue().get(i);
+                INDArray actual = grads.get(v);
+                assertNotNull(actual, ref.file() + ": no gradient computed for " + v);
+                assertArrayEquals(expected.shape(), actual.shape(), v);
+                double[] e = expected.reshape(-1).toDoubleVector(), a = actual.reshape(-1).toDoubleVector();
+                for (int k = 0; k < e.length; k++) {
+                    assertClose(e[k], a[k], ref.file().getFileName() + " grad " + g.getKey() + "[" + i + "] element " + k);
+                }
+            }
+        }
+    }
+
+    /**
+     * The graph of one reference case: the loss built on its inputs and weights, with the loss
+     * variable set. {@code gradVarOf} maps "input#index" to the variable of each trainable input,
+     * {@code adapters} holds the trainable weights by name. Also used by {@link ReferenceExtrasTest}.
+     */
+    record Built(SameDiff sd, DistillationLoss loss, SDVariable out, Map<String, String> gradVarOf,
+                 Map<String, SDVariable> adapters) {
+    }
+
+    static Built build(ReferenceVector ref) {
         DistillationLoss loss = DistillationLosses.create(ref.method(), ref.params());
         SameDiff sd = SameDiff.create();
         Map<String, List<Tensor>> student = new HashMap<>();
@@ -102,26 +139,7 @@ class ReferenceVectorTest {
         };
         SDVariable out = loss.build(in);
         sd.setLossVariables(out);
-        double value = sd.output(new HashMap<>(), out.name()).get(out.name()).getDouble(0);
-        assertClose(ref.loss(), value, ref.file() + " loss");
-
-        List<String> vars = new ArrayList<>(gradVarOf.values());
-        vars.addAll(adapters.keySet());
-        Map<String, INDArray> grads = sd.calculateGradients(new HashMap<>(), vars);
-        for (Map.Entry<String, List<INDArray>> g : ref.grads().entrySet()) {
-            for (int i = 0; i < g.getValue().size(); i++) {
-                String v = adapters.containsKey(g.getKey()) ? g.getKey() : gradVarOf.get(g.getKey() + "#" + i);
-                assertNotNull(v, ref.file() + ": no variable for gradient " + g.getKey());
-                INDArray expected = g.getValue().get(i);
-                INDArray actual = grads.get(v);
-                assertNotNull(actual, ref.file() + ": no gradient computed for " + v);
-                assertArrayEquals(expected.shape(), actual.shape(), v);
-                double[] e = expected.reshape(-1).toDoubleVector(), a = actual.reshape(-1).toDoubleVector();
-                for (int k = 0; k < e.length; k++) {
-                    assertClose(e[k], a[k], ref.file().getFileName() + " grad " + g.getKey() + "[" + i + "] element " + k);
-                }
-            }
-        }
+        return new Built(sd, loss, out, gradVarOf, adapters);
     }
 
     private static List<Tensor> require(Map<String, List<Tensor>> m, String role, String side) {
@@ -130,7 +148,7 @@ class ReferenceVectorTest {
         return l;
     }
 
-    private static void assertClose(double expected, double actual, String what) {
+    static void assertClose(double expected, double actual, String what) {
         double tol = Math.max(ABS, REL * Math.abs(expected));
         assertTrue(Math.abs(expected - actual) <= tol, what + ": expected " + expected + ", got " + actual);
     }

@@ -54,16 +54,30 @@ public final class DistillOps {
      * with both log-probabilities from log_softmax (finite for logits of any size).
      */
     public static SDVariable kdBatchMean(SameDiff sd, SDVariable s, SDVariable t, double temperature) {
+        return klBatchMean(sd, s, t, temperature).mul(temperature * temperature);
+    }
+
+    /**
+     * mean_b KL(softmax(t_b/T) || softmax(s_b/T)) for (B, K) logits, without Hinton's T^2 factor
+     * (BSS, DML with T = 1). Gradients reach both arguments; wrap {@code t} in
+     * {@link #stopGradient} where it is a constant.
+     */
+    public static SDVariable klBatchMean(SameDiff sd, SDVariable s, SDVariable t, double temperature) {
         SDVariable ls = logSoftmax(sd, s.div(temperature));
         SDVariable lt = logSoftmax(sd, t.div(temperature));
         SDVariable pt = sd.math().exp(lt);
         SDVariable perSample = pt.mul(lt.sub(ls)).sum(1);
-        return perSample.mean().mul(temperature * temperature);
+        return perSample.mean();
     }
 
     /** mean((a - b)^2) over all elements. */
     public static SDVariable mse(SameDiff sd, SDVariable a, SDVariable b) {
         return sd.math().square(a.sub(b)).mean();
+    }
+
+    /** mean(|a - b|) over all elements; the derivative of |d| at 0 is 0. */
+    public static SDVariable l1(SameDiff sd, SDVariable a, SDVariable b) {
+        return sd.math().abs(a.sub(b)).mean();
     }
 
     /** (B, ...) -> (B, N) in row-major order. */
@@ -97,6 +111,20 @@ public final class DistillOps {
         double tiny = x.dataType() == DataType.DOUBLE ? 1e-300 : 1e-36;
         SDVariable norm = sd.math().sqrt(sd.math().max(sumSq, sd.constant(Nd4j.scalar(x.dataType(), tiny))));
         return safeDiv(sd, x, norm.add(eps));
+    }
+
+    /**
+     * {@code loss + 0 * sum(v)} for trainable weights {@code v} the loss does not depend on (e.g. a
+     * classifier's output bias in a loss of input gradients): their gradient is exactly 0, but
+     * SameDiff reports no gradient at all for a variable off the loss's path, and trainers expect
+     * one for every trainable variable. The value of the loss is unchanged.
+     */
+    public static SDVariable withZeroGradient(SameDiff sd, SDVariable loss, SDVariable... unused) {
+        SDVariable out = loss;
+        for (SDVariable v : unused) {
+            out = out.add(v.sum().mul(0.0));
+        }
+        return out;
     }
 
     /** A value that no gradient flows through (masks, shift constants). */
@@ -300,6 +328,29 @@ public final class DistillOps {
         }
         throw new IllegalArgumentException("Convolutions support 1-D and 2-D maps, got " + spatialDims
                 + " spatial axes");
+    }
+
+    /**
+     * The adjoint (transposed convolution) of {@link #conv} without bias: for {@code y = conv(x; w)},
+     * {@code convInputGrad(dy; w) = d(sum(dy * y)) / dx}, the input gradient of the convolution, as
+     * an ordinary op of the graph. With stride 1 and padding (k-1)/2 the adjoint is again a stride-1
+     * "same" cross-correlation, with the kernel flipped along every spatial axis and its channel
+     * axes swapped: {@code w'[c, o, j] = w[o, c, k-1-j]}. Since it is built from conv, reverse and
+     * permute, SameDiff can differentiate it (with respect to {@code dy} and {@code w}); this is
+     * how a loss can contain an input gradient and still be trained (double backpropagation,
+     * which M2.1 cannot do by differentiating its own backprop ops).
+     */
+    public static SDVariable convInputGrad(SameDiff sd, SDVariable dy, int spatialDims, SDVariable w, int kernel) {
+        SDVariable flipped;
+        if (spatialDims == 1) {
+            flipped = sd.permute(sd.reverse(w, 2), 1, 0, 2);
+        } else if (spatialDims == 2) {
+            flipped = sd.permute(sd.reverse(w, 2, 3), 1, 0, 2, 3);
+        } else {
+            throw new IllegalArgumentException("Convolutions support 1-D and 2-D maps, got " + spatialDims
+                    + " spatial axes");
+        }
+        return conv(sd, dy, spatialDims, flipped, null, kernel);
     }
 
     /**

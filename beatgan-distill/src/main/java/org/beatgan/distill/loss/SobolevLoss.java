@@ -1,0 +1,63 @@
+package org.beatgan.distill.loss;
+
+import org.beatgan.distill.DistillationLoss;
+import org.beatgan.distill.LossInputs;
+import org.beatgan.distill.LossParams;
+import org.beatgan.distill.Tensor;
+import org.beatgan.distill.ops.DistillOps;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.util.List;
+
+/**
+ * Sobolev / Jacobian matching ({@code sobolev}, Czarnecki et al. 2017; Srinivas and Fleuret 2018):
+ * the student matches not only the teacher's outputs but how they change with the input. Roles
+ * "x" (B, C_in, L) or (B, C_in, H, W) and "target" (B) int64; the two {@link TinyClassifier}
+ * networks are owned by the loss (student weights trainable, teacher frozen).
+ * {@code g = d(sum_b out[b, target_b]) / dx} per side,
+ * {@code loss = mse(normalize(flat(g_s)), normalize(flat(g_t)))}.
+ *
+ * <p>The input gradients are written in closed form as graph ops ({@link TinyClassifier#backward}),
+ * so the loss's gradient with respect to the student weights is the exact double-backpropagation
+ * gradient, computed by SameDiff's ordinary first-order autodiff.
+ */
+public final class SobolevLoss implements DistillationLoss {
+
+    private final LossParams params;
+
+    public SobolevLoss(LossParams params) {
+        this.params = params.allowOnly(TinyClassifier.SIZE_PARAMS);
+    }
+
+    @Override
+    public String id() {
+        return "sobolev";
+    }
+
+    @Override
+    public List<String> roles() {
+        return List.of("x", "target");
+    }
+
+    @Override
+    public SDVariable build(LossInputs in) {
+        SameDiff sd = in.sd();
+        Tensor x = in.studentOne("x");
+        SDVariable target = in.studentOne("target").var();
+        DataType dt = x.var().dataType();
+        SDVariable xv = DistillOps.stopGradient(sd, x.var());
+        TinyClassifier student = TinyClassifier.student(in, params, x);
+        TinyClassifier teacher = TinyClassifier.teacher(in, params, x);
+        NetworkChecks.sameClasses("sobolev", student, teacher);
+        SDVariable pick = TinyClassifier.oneHot(sd, target, student.classes(), dt);
+        SDVariable gS = student.backward(student.forward(xv), pick).dX();
+        SDVariable gT = DistillOps.stopGradient(sd, teacher.backward(teacher.forward(xv), pick).dX());
+        long n = x.perSample();
+        SDVariable loss = DistillOps.mse(sd, DistillOps.l2NormalizeRows(sd, sd.reshape(gS, -1, n)),
+                DistillOps.l2NormalizeRows(sd, sd.reshape(gT, -1, n)));
+        // fc.b does not move an input gradient: its gradient is exactly 0 (reported, not missing).
+        return DistillOps.withZeroGradient(sd, loss, student.outputBias());
+    }
+}
