@@ -1,0 +1,143 @@
+package org.beatgan.experiments;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.beatgan.core.io.AtomicFiles;
+import org.beatgan.core.io.Json;
+import org.beatgan.core.model.BeatGanConfig;
+import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.model.BeatGanGraphBuilder;
+import org.beatgan.core.train.BeatGanTrainer;
+import org.beatgan.core.train.TrainingConfig;
+import org.beatgan.distill.BeatGanDistillation;
+import org.beatgan.distill.DistillTermSpec;
+import org.beatgan.experiments.bench.InferenceSpeed;
+import org.beatgan.experiments.bench.TrainingSpeed;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ./beatgan bench}: training and inference speed of the teacher (ngf=ndf=32) and the
+ * student (ngf=ndf=8) at batch 64 (student also with KD + AT terms), inference latency at batch 1,
+ * peak memory, threads and backend. A benchmark, not a test: warm-up excluded, medians.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Benchmark BeatGAN training and inference speed; prints and writes JSON.",
+                "Compare with the PyTorch reference: /usr/bin/python3 ../shared/bench/torch-reference/bench.py --threads 1 --nc 1"})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results to FILE.")
+    Path json;
+
+    @Option(names = "--nc", defaultValue = "1", description = "Leads (default: ${DEFAULT-VALUE}).")
+    int nc;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--warmup", defaultValue = "8", description = "Warm-up steps, excluded (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--steps", defaultValue = "10", description = "Timed steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--step-order", defaultValue = "BEATGAN", description = "BEATGAN or SIMULTANEOUS.")
+    TrainingConfig.StepOrder stepOrder;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batch < 2 || steps < 1 || warmup < 0) {
+            throw new IllegalArgumentException("--batch must be >= 2, --steps >= 1, --warmup >= 0");
+        }
+        INDArray x = Nd4j.rand(DataType.FLOAT, batch, nc, BeatGanConfig.BEAT_LENGTH).muli(2).subi(1);
+        TrainingConfig tc = TrainingConfig.defaults().withBatchSize(batch).withStepOrder(stepOrder);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("backend", Nd4j.getBackend().getClass().getSimpleName());
+        out.put("platform_extension", System.getProperty("org.bytedeco.javacpp.platform.extension", ""));
+        Map<String, Object> threads = new LinkedHashMap<>();
+        threads.put("OMP_NUM_THREADS", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+        threads.put("nd4j_max_threads", Nd4j.getEnvironment().maxThreads());
+        threads.put("cores", Runtime.getRuntime().availableProcessors());
+        out.put("threads", threads);
+        out.put("batch", batch);
+        out.put("nc", nc);
+        out.put("step_order", stepOrder.name());
+        out.put("warmup_steps", warmup);
+        out.put("timed_steps", steps);
+
+        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 32, 32), 1);
+        out.put("teacher", model(teacher, tc, x, List.of()));
+        BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 2);
+        Map<String, Object> s = model(student, tc, x, List.of());
+        BeatGanGraph distilled = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 3);
+        ObjectMapper yaml = Json.YAML;
+        List<DistillTermSpec> terms = List.of(
+                yaml.treeToValue(yaml.readTree("{loss: kd, weight: 1, params: {T: 4}, inputs: {logits: score}}"), DistillTermSpec.class),
+                yaml.treeToValue(yaml.readTree("{loss: at, weight: 1000, inputs: {feats: [G/enc/act1, G/enc/act2, G/enc/act3, G/enc/act4, G/enc/act5]}}"), DistillTermSpec.class));
+        BeatGanTrainer dt = new BeatGanTrainer(distilled, tc, List.of(new BeatGanDistillation(teacher, distilled, terms)));
+        s.put("train_distill_kd_at", speed(TrainingSpeed.measure(dt, x, warmup, steps)));
+        out.put("student", s);
+
+        Map<String, Object> mem = new LinkedHashMap<>();
+        mem.put("peak_rss_bytes", peakRss());
+        mem.put("jvm_heap_peak_bytes", ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == java.lang.management.MemoryType.HEAP)
+                .mapToLong(p -> p.getPeakUsage().getUsed()).sum());
+        out.put("memory", mem);
+        String text = Json.MAPPER.writeValueAsString(out);
+        System.out.println(text);
+        if (json != null) AtomicFiles.writeString(json, text);
+        return 0;
+    }
+
+    private Map<String, Object> model(BeatGanGraph g, TrainingConfig tc, INDArray x,
+                                      List<org.beatgan.core.train.GeneratorLossExtension> ext) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ngf", g.config().ngf());
+        m.put("ndf", g.config().ndf());
+        m.put("params_G", g.parameterCount(BeatGanGraph.Network.G));
+        BeatGanTrainer t = new BeatGanTrainer(g, tc, ext);
+        m.put("train", speed(TrainingSpeed.measure(t, x, warmup, steps)));
+        InferenceSpeed.Result inf = InferenceSpeed.measure(g, Math.max(10, steps * 2), Math.max(50, steps * 10));
+        Map<String, Object> i = new LinkedHashMap<>();
+        i.put("beats_per_s", inf.beatsPerSecondBatch64());
+        i.put("latency_ms_batch1_median", inf.latencyMsMedian());
+        i.put("latency_ms_batch1_p90", inf.latencyMsP90());
+        m.put("infer", i);
+        return m;
+    }
+
+    private static Map<String, Object> speed(TrainingSpeed.Result r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("beats_per_s", r.beatsPerSecond());
+        m.put("step_ms_median", r.stepMsMedian());
+        m.put("step_ms_p90", r.stepMsP90());
+        return m;
+    }
+
+    /** Peak resident set size of this process (VmHWM), 0 where /proc is not available. */
+    private static long peakRss() {
+        try {
+            for (String l : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("VmHWM:")) return Long.parseLong(l.replaceAll("\\D", "")) * 1024;
+            }
+        } catch (Exception ignored) {
+            // not Linux
+        }
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(Cli.execute(new BenchCommand(), args));
+    }
+
+}
