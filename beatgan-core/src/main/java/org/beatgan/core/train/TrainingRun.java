@@ -245,8 +245,12 @@ public final class TrainingRun {
             curves.put("pr", Map.of("recall", m.prRecall(), "precision", m.prPrecision()));
             AtomicFiles.write(out.resolve(CURVES), o -> Json.COMPACT.writeValue(o, curves));
         }
+        long adapters = 0;
+        for (String v : trainer.optimizer(Network.G).variables()) {
+            if (!best.graph().sameDiff().hasVariable(v)) adapters += trainer.graph().array(v).length();
+        }
         metrics.put("params", Map.of("G", best.graph().parameterCount(Network.G),
-                "D", best.graph().parameterCount(Network.D)));
+                "D", best.graph().parameterCount(Network.D), "adapters", adapters));
         metrics.put("best_epoch", bestEpoch);
         metrics.put("selection", criterion);
         metrics.put("best_epoch_record", records.get(bestEpoch - 1));

@@ -40,8 +40,13 @@ public final class ComparisonExperiment {
     record Variant(String name, JsonNode terms) {
     }
 
-    record Row(String variant, long seed, double auc, double ap, double f1, long paramsG, long modelBytes,
-               double beatsPerS64, double latencyMs, double latencyP90Ms) {
+    record Row(String variant, long seed, double auc, double ap, double f1, long paramsG, long adapterParams,
+               double secondsPerEpoch, long modelBytes, double beatsPerS64, double latencyMs, double latencyP90Ms,
+               String error) {
+        static Row failed(String variant, long seed, Exception e) {
+            return new Row(variant, seed, Double.NaN, Double.NaN, Double.NaN, 0, 0, Double.NaN, 0, Double.NaN,
+                    Double.NaN, Double.NaN, e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
     }
 
     private final ExperimentConfig cfg;
@@ -86,6 +91,7 @@ public final class ComparisonExperiment {
         for (Variant v : variants) {
             for (long seed : seeds) {
                 Path dir = out.resolve(slug(v.name())).resolve("seed-" + seed);
+                try {
                 if (!Files.exists(dir.resolve(TrainingRun.METRICS))) {
                     ObjectNode o = Json.MAPPER.createObjectNode();
                     o.putObject("training").put("seed", seed);
@@ -99,6 +105,11 @@ public final class ComparisonExperiment {
                     LOG.info("{} seed {}: already finished, skipped", v.name(), seed);
                 }
                 rows.add(measure(v.name(), seed, dir.resolve(TrainingRun.MODEL), dir));
+                } catch (Exception e) {
+                    // one method that cannot run (shape, missing inputs, divergence) must not stop the others
+                    LOG.warn("{} seed {} failed: {}", v.name(), seed, e.toString());
+                    rows.add(Row.failed(v.name(), seed, e));
+                }
             }
         }
         return new ComparisonReport(cfg, rows, variants.stream().map(Variant::name).toList(), out, teacherPath,
@@ -123,17 +134,22 @@ public final class ComparisonExperiment {
 
     private Row measure(String variant, long seed, Path model, Path runDir) throws IOException {
         ModelBundle.Loaded m = ModelBundle.load(model);
-        double auc = Double.NaN, ap = Double.NaN, f1 = Double.NaN;
+        double auc = Double.NaN, ap = Double.NaN, f1 = Double.NaN, secondsPerEpoch = Double.NaN;
+        long adapters = 0;
         Path metrics = runDir == null ? model.resolveSibling(TrainingRun.METRICS) : runDir.resolve(TrainingRun.METRICS);
         if (Files.exists(metrics)) {
             JsonNode t = Json.MAPPER.readTree(metrics.toFile()).path("test");
             auc = t.path("auc").asDouble(Double.NaN);
             ap = t.path("ap").asDouble(Double.NaN);
             f1 = t.path("best_f1").asDouble(Double.NaN);
+            JsonNode all = Json.MAPPER.readTree(metrics.toFile());
+            adapters = all.path("params").path("adapters").asLong(0);
+            secondsPerEpoch = all.path("train_seconds").asDouble(Double.NaN) / Math.max(1, all.path("epochs").asInt(1));
         }
         InferenceSpeed.Result speed = InferenceSpeed.measure(m.graph(), 20, 100);
-        return new Row(variant, seed, auc, ap, f1, m.graph().parameterCount(BeatGanGraph.Network.G),
-                Files.size(model), speed.beatsPerSecondBatch64(), speed.latencyMsMedian(), speed.latencyMsP90());
+        return new Row(variant, seed, auc, ap, f1, m.graph().parameterCount(BeatGanGraph.Network.G), adapters,
+                secondsPerEpoch, Files.size(model), speed.beatsPerSecondBatch64(), speed.latencyMsMedian(),
+                speed.latencyMsP90(), null);
     }
 
     static String slug(String name) {
@@ -148,6 +164,9 @@ public final class ComparisonExperiment {
         m.put("test_ap", r.ap());
         m.put("test_best_f1", r.f1());
         m.put("params_G", r.paramsG());
+        m.put("adapter_params", r.adapterParams());
+        m.put("train_seconds_per_epoch", r.secondsPerEpoch());
+        if (r.error() != null) m.put("error", r.error());
         m.put("model_bytes", r.modelBytes());
         m.put("infer_beats_per_s_batch64", r.beatsPerS64());
         m.put("latency_ms_batch1_median", r.latencyMs());

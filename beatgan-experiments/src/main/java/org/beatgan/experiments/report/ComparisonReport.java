@@ -46,23 +46,35 @@ final class ComparisonReport {
                 .append(" epochs, batch ").append(cfg.training().batchSize()).append(", lr ").append(cfg.training().lr())
                 .append("; teacher ").append(teacher).append(".\n\nData (beats per class): `")
                 .append(Json.COMPACT.writeValueAsString(data)).append("`\n\n");
-        md.append("| model | runs | params G | model file | test AUC | test AP | test best F1 | infer beats/s (batch 64) | latency ms (batch 1, median / p90) |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| model | runs | params G | extra params | model file | test AUC | test AP | test best F1 | train s/epoch | infer beats/s (batch 64) | latency ms (batch 1, median / p90) |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (String n : names) {
-            List<ComparisonExperiment.Row> rs = rows.stream().filter(r -> r.variant().equals(n)).toList();
+            List<ComparisonExperiment.Row> all = rows.stream().filter(r -> r.variant().equals(n)).toList();
+            List<ComparisonExperiment.Row> rs = all.stream().filter(r -> r.error() == null).toList();
+            if (rs.isEmpty() && !all.isEmpty()) {
+                md.append("| ").append(n).append(" | 0 | | | | failed: ").append(all.get(0).error().replace('|', '/'))
+                        .append(" | | | | | |\n");
+                summary.put(n, Map.of("runs", 0, "error", all.get(0).error()));
+                continue;
+            }
             if (rs.isEmpty()) continue;
+            Stats sec = stat(rs, ComparisonExperiment.Row::secondsPerEpoch);
             Stats auc = stat(rs, ComparisonExperiment.Row::auc), ap = stat(rs, ComparisonExperiment.Row::ap),
                     f1 = stat(rs, ComparisonExperiment.Row::f1), bps = stat(rs, ComparisonExperiment.Row::beatsPerS64),
                     lat = stat(rs, ComparisonExperiment.Row::latencyMs), p90 = stat(rs, ComparisonExperiment.Row::latencyP90Ms);
             md.append("| ").append(n).append(" | ").append(rs.size()).append(" | ")
                     .append(String.format("%,d", rs.get(0).paramsG())).append(" | ")
+                    .append(String.format("%,d", rs.get(0).adapterParams())).append(" | ")
                     .append(String.format("%.2f MB", rs.get(0).modelBytes() / 1e6)).append(" | ")
                     .append(auc.format("%.4f")).append(" | ").append(ap.format("%.4f")).append(" | ")
-                    .append(f1.format("%.4f")).append(" | ").append(bps.format("%.0f")).append(" | ")
+                    .append(f1.format("%.4f")).append(" | ").append(sec.format("%.1f")).append(" | ")
+                    .append(bps.format("%.0f")).append(" | ")
                     .append(String.format("%.2f / %.2f", lat.mean(), p90.mean())).append(" |\n");
             Map<String, Object> s = new LinkedHashMap<>();
             s.put("runs", rs.size());
             s.put("params_G", rs.get(0).paramsG());
+            s.put("adapter_params", rs.get(0).adapterParams());
+            s.put("train_seconds_per_epoch", sec.mean());
             s.put("model_bytes", rs.get(0).modelBytes());
             s.put("test_auc_mean", auc.mean());
             s.put("test_auc_std", auc.std());

@@ -1,0 +1,44 @@
+package org.beatgan.experiments.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.beatgan.core.config.ExperimentConfig;
+import org.beatgan.core.io.Json;
+import org.beatgan.core.model.BeatGanConfig;
+import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.model.BeatGanGraphBuilder;
+import org.beatgan.distill.BeatGanDistillation;
+import org.beatgan.distill.DistillConfig;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Every variant of the shipped zoo benchmark builds on a BeatGAN teacher/student pair. */
+class ZooConfigTest {
+
+    @Test
+    void everyZooVariantJoinsATeacherAndAStudent() throws Exception {
+        ExperimentConfig cfg = ExperimentConfig.load(Path.of("..", "notebooks-config", "distill-zoo.yaml"));
+        JsonNode tm = cfg.experiment().path("teacher").path("model");
+        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 50, tm.path("ngf").asInt(), tm.path("ndf").asInt()), 1);
+        List<String> failures = new ArrayList<>();
+        Set<String> methods = new HashSet<>();
+        for (JsonNode v : cfg.experiment().path("variants")) {
+            DistillConfig d = DistillConfig.from(Json.MAPPER.createObjectNode().set("terms", v.path("terms")));
+            d.terms().forEach(t -> methods.add(t.loss()));
+            BeatGanGraph student = BeatGanGraphBuilder.build(cfg.model(), 2);
+            try {
+                if (!d.terms().isEmpty()) new BeatGanDistillation(teacher, student, d.terms());
+            } catch (RuntimeException e) {
+                failures.add(v.path("name").asText() + ": " + e.getMessage());
+            }
+        }
+        assertEquals(List.of(), failures);
+        assertTrue(methods.size() >= 20, "the zoo benchmark covers " + methods);
+    }
+}
