@@ -89,6 +89,26 @@ class UiStatsReporterTest {
         reopened.close();
     }
 
+    @Test
+    void sweepProgressIsVisibleOnOurPage(@TempDir Path dir) throws Exception {
+        UiOptions o = new UiOptions();
+        o.statsFile = dir.resolve("sweep.stats");
+        try (UiSession session = UiSession.open(o)) {
+            var progress = session.sweepProgress("distill-sweep");
+            progress.accept(Map.of("candidate", 0, "status", "done", "score", 0.71, "done", 1, "failed", 0, "total", 3,
+                    "best", 0.71));
+            progress.accept(Map.of("candidate", 1, "status", "failed", "done", 1, "failed", 1, "total", 3, "best", 0.71));
+        }
+        FileStatsStorage f = new FileStatsStorage(o.statsFile.toFile());
+        JsonNode s = module(f).snapshot().path("sessions").get(0);
+        assertEquals("sweep distill-sweep", s.path("model").asText());
+        assertEquals(2, s.path("sweep").size());
+        JsonNode last = s.path("sweep").get(1);
+        assertEquals(1, last.path("failed").asInt());
+        assertEquals(0.71, last.path("best").asDouble());
+        f.close();
+    }
+
     private static BeatGanUiModule module(StatsStorage s) {
         BeatGanUiModule m = new BeatGanUiModule();
         m.onAttach(s);
