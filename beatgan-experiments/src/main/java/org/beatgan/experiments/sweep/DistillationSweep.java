@@ -115,7 +115,7 @@ public final class DistillationSweep {
         LOG.info("Arbiter: {} completed, {} failed, best score {} (candidate {})", runner.numCandidatesCompleted(),
                 runner.numCandidatesFailed(), runner.bestScore(), runner.bestScoreCandidateIndex());
         Map<String, Object> best = new SweepReport(cfg, spec, out, teacher).write(store.all());
-        return new Outcome(runner.numCandidatesCompleted() + runner.numCandidatesFailed(), tasks.trained.get(),
+        return new Outcome(tasks.trained.get() + tasks.skipped.get() + tasks.failed.get(), tasks.trained.get(),
                 tasks.skipped.get(), tasks.failed.get(), best);
     }
 

@@ -109,10 +109,18 @@ final class DistillationTaskCreator implements TaskCreator {
         return () -> run(candidate);
     }
 
+    private final AtomicInteger admitted = new AtomicInteger();
+
     @SuppressWarnings("unchecked")
     private OptimizationResult run(Candidate candidate) throws Exception {
         Map<String, Double> values = (Map<String, Double>) candidate.getValue();
         long start = System.currentTimeMillis();
+        if (admitted.incrementAndGet() > total) {
+            // with parallel tasks Arbiter queues candidates before its max-candidates check fires
+            CandidateInfo info = new CandidateInfo(candidate.getIndex(), CandidateStatus.Cancelled, null, start, start,
+                    start, candidate.getFlatParameters(), "beyond the sweep's candidate limit");
+            return new OptimizationResult(candidate, null, candidate.getIndex(), null, info, null);
+        }
         Map<String, Object> record = store.finished(values);
         if (record != null) {
             skipped.incrementAndGet();

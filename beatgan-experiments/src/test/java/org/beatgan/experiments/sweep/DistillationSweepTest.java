@@ -35,12 +35,16 @@ class DistillationSweepTest {
     }
 
     private static ExperimentConfig config(Path dir, int candidates, String betaValues) throws Exception {
+        return config(dir, candidates, betaValues, 1);
+    }
+
+    private static ExperimentConfig config(Path dir, int candidates, String betaValues, int parallel) throws Exception {
         Path f = dir.resolve("sweep.yaml");
         Files.writeString(f, "name: tiny-sweep\nmodel: {ngf: 4, ndf: 4}\ntraining: {epochs: 1, batchSize: 16, lr: 1.0e-3}\n"
                 + "data: {path: '" + DataLocations.beatganDemo() + "', trainLimit: 0, evalLimit: 0}\n"
                 + "distill:\n  terms:\n    - {name: kd, loss: kd, weight: 1, params: {T: 4}, inputs: {logits: score}}\n"
                 + "    - {name: at, loss: at, weight: 100, inputs: {feats: [G/enc/act3]}}\n"
-                + "sweep:\n  generator: grid\n  candidates: " + candidates + "\n  metric: val_auc\n"
+                + "sweep:\n  generator: grid\n  candidates: " + candidates + "\n  parallel: " + parallel + "\n  metric: val_auc\n"
                 + "  parameters:\n    T: {values: [1, 4]}\n    beta: {values: " + betaValues + "}\n");
         return ExperimentConfig.load(f);
     }
@@ -67,6 +71,14 @@ class DistillationSweepTest {
         assertNull(bestCfg.sweep(), "the best config is a plain distillation config");
         double weight = bestCfg.distill().path("terms").get(1).path("weight").asDouble();
         assertEquals(10.0, weight);
+    }
+
+    @Test
+    void parallelCandidatesRespectTheCandidateLimit(@TempDir Path out) throws Exception {
+        DistillationSweep.Outcome o = new DistillationSweep(config(out, 3, "[10, 100]", 2), teacher, out).run();
+        assertEquals(3, o.candidates());
+        assertEquals(3, o.trained());
+        assertEquals(4, Files.readAllLines(out.resolve("results.csv")).size(), "header + exactly 3 candidates");
     }
 
     @Test
