@@ -53,10 +53,16 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--step-order", defaultValue = "BEATGAN", description = "BEATGAN or SIMULTANEOUS.")
     TrainingConfig.StepOrder stepOrder;
 
+    @Option(names = "--only", paramLabel = "MODEL", description = "Benchmark only the teacher or only the student (e.g. for a profile).")
+    String only;
+
     @Override
     public Integer call() throws Exception {
         if (batch < 2 || steps < 1 || warmup < 0) {
             throw new IllegalArgumentException("--batch must be >= 2, --steps >= 1, --warmup >= 0");
+        }
+        if (only != null && !only.equals("teacher") && !only.equals("student")) {
+            throw new IllegalArgumentException("--only " + only + ": expected teacher or student");
         }
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, nc, BeatGanConfig.BEAT_LENGTH).muli(2).subi(1);
         TrainingConfig tc = TrainingConfig.defaults().withBatchSize(batch).withStepOrder(stepOrder);
@@ -75,17 +81,8 @@ public final class BenchCommand implements Callable<Integer> {
         out.put("timed_steps", steps);
 
         BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 32, 32), 1);
-        out.put("teacher", model(teacher, tc, x, List.of()));
-        BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 2);
-        Map<String, Object> s = model(student, tc, x, List.of());
-        BeatGanGraph distilled = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 3);
-        ObjectMapper yaml = Json.YAML;
-        List<DistillTermSpec> terms = List.of(
-                yaml.treeToValue(yaml.readTree("{loss: kd, weight: 1, params: {T: 4}, inputs: {logits: score}}"), DistillTermSpec.class),
-                yaml.treeToValue(yaml.readTree("{loss: at, weight: 1000, inputs: {feats: [G/enc/act1, G/enc/act2, G/enc/act3, G/enc/act4, G/enc/act5]}}"), DistillTermSpec.class));
-        BeatGanTrainer dt = new BeatGanTrainer(distilled, tc, List.of(new BeatGanDistillation(teacher, distilled, terms)));
-        s.put("train_distill_kd_at", speed(TrainingSpeed.measure(dt, x, warmup, steps)));
-        out.put("student", s);
+        if (!"student".equals(only)) out.put("teacher", model(teacher, tc, x));
+        if (!"teacher".equals(only)) out.put("student", student(teacher, tc, x));
 
         Map<String, Object> mem = new LinkedHashMap<>();
         mem.put("peak_rss_bytes", peakRss());
@@ -99,13 +96,25 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, Object> model(BeatGanGraph g, TrainingConfig tc, INDArray x,
-                                      List<org.beatgan.core.train.GeneratorLossExtension> ext) {
+    private Map<String, Object> student(BeatGanGraph teacher, TrainingConfig tc, INDArray x) throws Exception {
+        BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 2);
+        Map<String, Object> s = model(student, tc, x);
+        BeatGanGraph distilled = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 3);
+        ObjectMapper yaml = Json.YAML;
+        List<DistillTermSpec> terms = List.of(
+                yaml.treeToValue(yaml.readTree("{loss: kd, weight: 1, params: {T: 4}, inputs: {logits: score}}"), DistillTermSpec.class),
+                yaml.treeToValue(yaml.readTree("{loss: at, weight: 1000, inputs: {feats: [G/enc/act1, G/enc/act2, G/enc/act3, G/enc/act4, G/enc/act5]}}"), DistillTermSpec.class));
+        BeatGanTrainer dt = new BeatGanTrainer(distilled, tc, List.of(new BeatGanDistillation(teacher, distilled, terms)));
+        s.put("train_distill_kd_at", speed(TrainingSpeed.measure(dt, x, warmup, steps)));
+        return s;
+    }
+
+    private Map<String, Object> model(BeatGanGraph g, TrainingConfig tc, INDArray x) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ngf", g.config().ngf());
         m.put("ndf", g.config().ndf());
         m.put("params_G", g.parameterCount(BeatGanGraph.Network.G));
-        BeatGanTrainer t = new BeatGanTrainer(g, tc, ext);
+        BeatGanTrainer t = new BeatGanTrainer(g, tc);
         m.put("train", speed(TrainingSpeed.measure(t, x, warmup, steps)));
         InferenceSpeed.Result inf = InferenceSpeed.measure(g, Math.max(10, steps * 2), Math.max(50, steps * 10));
         Map<String, Object> i = new LinkedHashMap<>();
