@@ -44,7 +44,7 @@ public final class UiCommand implements Callable<Integer> {
             try {
                 storages.add(new FileStatsStorage(f.toFile()));
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException(f + ": not a readable DL4J stats file (" + e.getMessage() + ")", e);
+                throw new IllegalArgumentException(f + ": not a readable DL4J stats file (" + e + ")", e);
             }
         }
         LoopbackUiServer server = LoopbackUiServer.start(host, port);
