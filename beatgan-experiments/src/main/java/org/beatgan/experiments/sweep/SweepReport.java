@@ -106,7 +106,7 @@ final class SweepReport {
                 .xAxisTitle(sp.name()).yAxisTitle(spec.metric()).build();
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter)
                 .setLegendVisible(false).setMarkerSize(10);
-        chart.getStyler().setYAxisDecimalPattern("0.000");
+        chart.getStyler().setYAxisDecimalPattern("0.0####");
         if (!sp.log()) chart.getStyler().setXAxisDecimalPattern("0.###");
         boolean log = sp.log() || (sp.values() != null && sp.values().stream().allMatch(v -> v > 0)
                 && sp.values().stream().mapToDouble(Double::doubleValue).max().orElse(1)
