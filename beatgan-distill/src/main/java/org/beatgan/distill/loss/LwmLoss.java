@@ -3,11 +3,9 @@ package org.beatgan.distill.loss;
 import org.beatgan.distill.DistillationLoss;
 import org.beatgan.distill.LossInputs;
 import org.beatgan.distill.LossParams;
-import org.beatgan.distill.Tensor;
 import org.beatgan.distill.ops.DistillOps;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.HashSet;
 import java.util.List;
@@ -50,21 +48,14 @@ public final class LwmLoss implements DistillationLoss {
 
     @Override
     public SDVariable build(LossInputs in) {
-        SameDiff sd = in.sd();
-        Tensor x = in.studentOne("x");
-        SDVariable target = in.studentOne("target").var();
-        DataType dt = x.var().dataType();
-        SDVariable xv = DistillOps.stopGradient(sd, x.var());
-        TinyClassifier student = TinyClassifier.student(in, params, x);
-        TinyClassifier teacher = TinyClassifier.teacher(in, params, x);
-        NetworkChecks.sameClasses("lwm", student, teacher);
-        SDVariable pick = TinyClassifier.oneHot(sd, target, student.classes(), dt);
-        long positions = DistillOps.positions(x.spatial());
-        SDVariable camS = cam(sd, student, xv, pick, positions);
-        SDVariable camT = DistillOps.stopGradient(sd, cam(sd, teacher, xv, pick, positions));
+        TinyClassifier.Pair p = TinyClassifier.Pair.of("lwm", in, params);
+        SameDiff sd = p.sd();
+        long positions = DistillOps.positions(p.x().spatial());
+        SDVariable camS = cam(sd, p.student(), p.input(), p.pick(), positions);
+        SDVariable camT = DistillOps.stopGradient(sd, cam(sd, p.teacher(), p.input(), p.pick(), positions));
         SDVariable loss = DistillOps.l1(sd, camS, camT);
         // fc.b does not move an input gradient: its gradient is exactly 0 (reported, not missing).
-        return DistillOps.withZeroGradient(sd, loss, student.outputBias());
+        return DistillOps.withZeroGradient(sd, loss, p.student().outputBias());
     }
 
     /** normalize(flat(relu(sum_c mean_pos(G)_c * A_c))), (B, positions). */

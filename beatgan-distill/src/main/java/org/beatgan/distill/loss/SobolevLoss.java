@@ -3,11 +3,9 @@ package org.beatgan.distill.loss;
 import org.beatgan.distill.DistillationLoss;
 import org.beatgan.distill.LossInputs;
 import org.beatgan.distill.LossParams;
-import org.beatgan.distill.Tensor;
 import org.beatgan.distill.ops.DistillOps;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.List;
 
@@ -43,18 +41,13 @@ public final class SobolevLoss implements DistillationLoss {
 
     @Override
     public SDVariable build(LossInputs in) {
-        SameDiff sd = in.sd();
-        Tensor x = in.studentOne("x");
-        SDVariable target = in.studentOne("target").var();
-        DataType dt = x.var().dataType();
-        SDVariable xv = DistillOps.stopGradient(sd, x.var());
-        TinyClassifier student = TinyClassifier.student(in, params, x);
-        TinyClassifier teacher = TinyClassifier.teacher(in, params, x);
-        NetworkChecks.sameClasses("sobolev", student, teacher);
-        SDVariable pick = TinyClassifier.oneHot(sd, target, student.classes(), dt);
-        SDVariable gS = student.backward(student.forward(xv), pick).dX();
-        SDVariable gT = DistillOps.stopGradient(sd, teacher.backward(teacher.forward(xv), pick).dX());
-        long n = x.perSample();
+        TinyClassifier.Pair p = TinyClassifier.Pair.of("sobolev", in, params);
+        SameDiff sd = p.sd();
+        TinyClassifier student = p.student();
+        TinyClassifier teacher = p.teacher();
+        SDVariable gS = student.backward(student.forward(p.input()), p.pick()).dX();
+        SDVariable gT = DistillOps.stopGradient(sd, teacher.backward(teacher.forward(p.input()), p.pick()).dX());
+        long n = p.x().perSample();
         SDVariable loss = DistillOps.mse(sd, DistillOps.l2NormalizeRows(sd, sd.reshape(gS, -1, n)),
                 DistillOps.l2NormalizeRows(sd, sd.reshape(gT, -1, n)));
         // fc.b does not move an input gradient: its gradient is exactly 0 (reported, not missing).

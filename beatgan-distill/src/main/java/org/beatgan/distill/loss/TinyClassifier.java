@@ -61,6 +61,25 @@ public final class TinyClassifier {
     }
 
     /** The closed-form backward pass of one upstream gradient: d/dfm (Grad-CAM's G) and d/dx. */
+    /**
+     * Student and teacher on the same constant input, with the one-hot selection of each sample's
+     * target logit, whose gradients sobolev and lwm compare.
+     */
+    public record Pair(SameDiff sd, Tensor x, SDVariable input, TinyClassifier student, TinyClassifier teacher,
+                       SDVariable pick) {
+
+        public static Pair of(String lossId, LossInputs in, LossParams params) {
+            SameDiff sd = in.sd();
+            Tensor x = in.studentOne("x");
+            SDVariable target = in.studentOne("target").var();
+            TinyClassifier student = TinyClassifier.student(in, params, x);
+            TinyClassifier teacher = TinyClassifier.teacher(in, params, x);
+            NetworkChecks.sameClasses(lossId, student, teacher);
+            SDVariable pick = oneHot(sd, target, student.classes(), x.var().dataType());
+            return new Pair(sd, x, DistillOps.stopGradient(sd, x.var()), student, teacher, pick);
+        }
+    }
+
     public record Backward(SDVariable dFm, SDVariable dX) {
     }
 
