@@ -3,7 +3,6 @@ package org.beatgan.experiments;
 import org.beatgan.core.data.ExperimentData;
 import org.beatgan.core.data.ecg.BeatSet;
 import org.beatgan.core.data.ecg.BeatSplit;
-import org.beatgan.core.data.ecg.SplitProtocol;
 import org.beatgan.core.data.ecg.SplitSummary;
 import org.beatgan.core.io.DataLocations;
 import picocli.CommandLine.Command;
@@ -45,12 +44,7 @@ public final class DataCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         BeatSet beats = ExperimentData.load(data != null ? data : DataLocations.mitdb(), nc);
-        SplitProtocol p = ExperimentData.protocol(protocol);
-        if (fold < 0 || fold >= p.folds()) {
-            throw new IllegalArgumentException("--fold " + fold + ": protocol " + protocol + " has folds 0.."
-                    + (p.folds() - 1));
-        }
-        BeatSplit split = p.split(beats, fold, seed);
+        BeatSplit split = ExperimentData.split(beats, protocol, fold, seed);
         System.out.println(SplitSummary.toJsonString(beats, split));
         System.err.printf("%d beats, nc=%d, protocol %s fold %d, %.1f s (cache: %s)%n", beats.size(), nc,
                 protocol, fold, (System.nanoTime() - t0) / 1e9, ExperimentData.cacheDir());

@@ -57,12 +57,7 @@ public final class ExperimentData {
 
     public static Prepared prepare(DataConfig cfg, int nc, int batchSize) throws IOException {
         BeatSet all = load(cfg.path() == null ? DataLocations.mitdb() : Path.of(cfg.path()), nc);
-        SplitProtocol protocol = protocol(cfg.protocol());
-        if (cfg.fold() >= protocol.folds()) {
-            throw new IllegalArgumentException("fold " + cfg.fold() + " does not exist for protocol "
-                    + cfg.protocol() + " (folds 0.." + (protocol.folds() - 1) + ")");
-        }
-        BeatSplit split = protocol.split(all, cfg.fold(), cfg.seed());
+        BeatSplit split = split(all, cfg.protocol(), cfg.fold(), cfg.seed());
         int[] train = subsample(all, split.train(), cfg.trainLimit(), cfg.seed());
         int[] val = subsample(all, split.val(), cfg.evalLimit(), cfg.seed() + 1);
         int[] test = subsample(all, split.test(), cfg.evalLimit(), cfg.seed() + 2);
@@ -81,6 +76,16 @@ public final class ExperimentData {
         summary.put("test", counts(all, test));
         return new Prepared(iterators(all, train, val, test, batchSize, cfg.seed()), summary, all, train, val, test,
                 batchSize, cfg.seed());
+    }
+
+    /** Splits a beat set by protocol name; a fold the protocol does not have is an error naming both. */
+    public static BeatSplit split(BeatSet beats, String protocolName, int fold, long seed) {
+        SplitProtocol protocol = protocol(protocolName);
+        if (fold < 0 || fold >= protocol.folds()) {
+            throw new IllegalArgumentException("fold " + fold + " does not exist for protocol " + protocolName
+                    + " (folds 0.." + (protocol.folds() - 1) + ")");
+        }
+        return protocol.split(beats, fold, seed);
     }
 
     /**

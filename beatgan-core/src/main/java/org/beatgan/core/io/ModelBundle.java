@@ -103,12 +103,7 @@ public final class ModelBundle {
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new IOException(file + ": invalid model config: " + e.getMessage(), e);
         }
-        SameDiff saved;
-        try (InputStream in = new ByteArrayInputStream(graphBytes)) {
-            saved = SameDiff.load(in, true);
-        } catch (RuntimeException e) {
-            throw new IOException(file + ": corrupt " + GRAPH + " (" + e + ")", e);
-        }
+        SameDiff saved = savedGraph(file, graphBytes);
         BeatGanGraph graph = BeatGanGraphBuilder.build(config, dtype, 0);
         Set<String> known = new HashSet<>();
         for (String name : graph.stateVariableNames()) {
@@ -147,12 +142,7 @@ public final class ModelBundle {
         if (graphBytes == null) {
             throw new IOException(file + ": not a BeatGAN model bundle (missing " + GRAPH + ")");
         }
-        SameDiff saved;
-        try (InputStream in = new ByteArrayInputStream(graphBytes)) {
-            saved = SameDiff.load(in, true);
-        } catch (RuntimeException e) {
-            throw new IOException(file + ": corrupt " + GRAPH + " (" + e + ")", e);
-        }
+        SameDiff saved = savedGraph(file, graphBytes);
         for (SDVariable v : live.variables()) {
             if (v.getVariableType() != VariableType.VARIABLE && v.getVariableType() != VariableType.CONSTANT) {
                 continue;
@@ -166,6 +156,15 @@ public final class ModelBundle {
             v.getArr().assign(src);
         }
         return entries;
+    }
+
+    /** The bundle's graph in SameDiff's format; a file that does not parse is named as corrupt. */
+    private static SameDiff savedGraph(Path file, byte[] graphBytes) throws IOException {
+        try (InputStream in = new ByteArrayInputStream(graphBytes)) {
+            return SameDiff.load(in, true);
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": corrupt " + GRAPH + " (" + e + ")", e);
+        }
     }
 
     static Map<String, byte[]> readEntries(Path file) throws IOException {

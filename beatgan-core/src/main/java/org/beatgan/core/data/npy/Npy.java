@@ -259,51 +259,45 @@ public final class Npy {
         return h;
     }
 
-    private static float[] readFloats(FileChannel ch, int n, ByteOrder order) throws IOException {
-        float[] out = new float[n];
+    /** Copies {@code count} elements from the buffer (positioned at 0) into the target array at {@code offset}. */
+    @FunctionalInterface
+    private interface ChunkCopy {
+        void copy(ByteBuffer chunk, int offset, int count);
+    }
+
+    /** Reads n elements of {@code elementBytes} each in chunks of at most CHUNK bytes. */
+    private static void readChunked(FileChannel ch, int n, int elementBytes, ByteOrder order, ChunkCopy copy)
+            throws IOException {
         ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK).order(order);
         for (int off = 0; off < n; ) {
-            int k = Math.min(CHUNK / 4, n - off);
-            fill(ch, buf, k * 4);
-            buf.asFloatBuffer().get(out, off, k);
+            int k = Math.min(CHUNK / elementBytes, n - off);
+            fill(ch, buf, k * elementBytes);
+            copy.copy(buf, off, k);
             off += k;
         }
+    }
+
+    private static float[] readFloats(FileChannel ch, int n, ByteOrder order) throws IOException {
+        float[] out = new float[n];
+        readChunked(ch, n, 4, order, (buf, off, k) -> buf.asFloatBuffer().get(out, off, k));
         return out;
     }
 
     private static double[] readDoubles(FileChannel ch, int n, ByteOrder order) throws IOException {
         double[] out = new double[n];
-        ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK).order(order);
-        for (int off = 0; off < n; ) {
-            int k = Math.min(CHUNK / 8, n - off);
-            fill(ch, buf, k * 8);
-            buf.asDoubleBuffer().get(out, off, k);
-            off += k;
-        }
+        readChunked(ch, n, 8, order, (buf, off, k) -> buf.asDoubleBuffer().get(out, off, k));
         return out;
     }
 
     private static int[] readInts(FileChannel ch, int n, ByteOrder order) throws IOException {
         int[] out = new int[n];
-        ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK).order(order);
-        for (int off = 0; off < n; ) {
-            int k = Math.min(CHUNK / 4, n - off);
-            fill(ch, buf, k * 4);
-            buf.asIntBuffer().get(out, off, k);
-            off += k;
-        }
+        readChunked(ch, n, 4, order, (buf, off, k) -> buf.asIntBuffer().get(out, off, k));
         return out;
     }
 
     private static long[] readLongs(FileChannel ch, int n, ByteOrder order) throws IOException {
         long[] out = new long[n];
-        ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK).order(order);
-        for (int off = 0; off < n; ) {
-            int k = Math.min(CHUNK / 8, n - off);
-            fill(ch, buf, k * 8);
-            buf.asLongBuffer().get(out, off, k);
-            off += k;
-        }
+        readChunked(ch, n, 8, order, (buf, off, k) -> buf.asLongBuffer().get(out, off, k));
         return out;
     }
 
