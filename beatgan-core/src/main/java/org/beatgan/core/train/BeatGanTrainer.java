@@ -29,6 +29,9 @@ public final class BeatGanTrainer {
     private final List<String> dOutputs = new ArrayList<>();
     private final List<String> gOutputs = new ArrayList<>();
     private final Map<String, String> logged = new LinkedHashMap<>();
+    /** Logged losses checked for NaN before an update: those of the G pass, and all of them. */
+    private final List<String> gLosses;
+    private final List<String> allLosses;
     private final List<TrainingListener> listeners = new ArrayList<>();
     private int dReinits;
     private long iteration;
@@ -62,6 +65,8 @@ public final class BeatGanTrainer {
         dOutputs.addAll(List.of(LOSS_D_REAL, LOSS_D_FAKE, LOSS_D));
         dOutputs.addAll(graph.batchStatisticOutputs(Network.D));
         gOutputs.addAll(logged.values().stream().filter(v -> !dOutputs.contains(v)).toList());
+        gLosses = logged.values().stream().filter(gOutputs::contains).toList();
+        allLosses = List.copyOf(logged.values());
         gOutputs.addAll(graph.batchStatisticOutputs(Network.G));
         if (!graph.sameDiff().hasGradientFunction()) {
             QuietStdout.run(() -> graph.sameDiff().createGradFunction());
@@ -118,7 +123,7 @@ public final class BeatGanTrainer {
             checkFinite(d.getOutputs(), List.of(LOSS_D_REAL, LOSS_D_FAKE), epoch);
             optD.step(d.getGradients(), epoch);
             OutAndGrad g = graph.sameDiff().calculateGradientsAndOutputs(feed, gOutputs, optG.variables());
-            checkFinite(g.getOutputs(), logged.values().stream().filter(gOutputs::contains).toList(), epoch);
+            checkFinite(g.getOutputs(), gLosses, epoch);
             optG.step(g.getGradients(), epoch);
             outD = d.getOutputs();
             outG = g.getOutputs();
@@ -128,7 +133,7 @@ public final class BeatGanTrainer {
             List<String> vars = new ArrayList<>(optD.variables());
             vars.addAll(optG.variables());
             OutAndGrad both = graph.sameDiff().calculateGradientsAndOutputs(feed, outputs, vars);
-            checkFinite(both.getOutputs(), new ArrayList<>(logged.values()), epoch);
+            checkFinite(both.getOutputs(), allLosses, epoch);
             optD.step(both.getGradients(), epoch);
             optG.step(both.getGradients(), epoch);
             outD = both.getOutputs();
