@@ -1,12 +1,16 @@
 package org.beatgan.core.score;
 
 import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.model.GeneratorInference;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 import java.util.Arrays;
 
-/** Scores beats with a generator in inference mode (batch norm on running statistics). */
+/**
+ * Scores beats with a generator in inference mode (batch norm on running statistics), through
+ * {@link GeneratorInference} on a snapshot taken at the start of the call.
+ */
 public final class AnomalyScorer {
 
     private AnomalyScorer() {
@@ -36,13 +40,14 @@ public final class AnomalyScorer {
     }
 
     public static Scored score(BeatGanGraph graph, DataSetIterator beats) {
+        GeneratorInference generator = GeneratorInference.of(graph);
         beats.reset();
         double[] scores = new double[1024];
         int[] labels = new int[1024];
         int n = 0;
         while (beats.hasNext()) {
             DataSet ds = beats.next();
-            double[] s = graph.scores(ds.getFeatures()).toDoubleVector();
+            double[] s = generator.scores(ds.getFeatures()).toDoubleVector();
             double[] l = ds.getLabels().reshape(-1).toDoubleVector();
             if (n + s.length > scores.length) {
                 int cap = Math.max(scores.length * 2, n + s.length);

@@ -1,11 +1,12 @@
 package org.beatgan.experiments.bench;
 
-import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.model.BeatGanConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 
 /**
  * Scoring speed of a generator in inference mode (forward pass + per-beat score): beats/s at a
@@ -20,21 +21,22 @@ public final class InferenceSpeed {
     private InferenceSpeed() {
     }
 
-    public static Result measure(BeatGanGraph g, int reps64, int reps1) {
-        INDArray x64 = Nd4j.rand(DataType.FLOAT, 64, g.config().nc(), g.config().isize()).muli(2).subi(1);
+    /** @param scorer beats (batch, nc, isize) to per-beat scores */
+    public static Result measure(BeatGanConfig config, UnaryOperator<INDArray> scorer, int reps64, int reps1) {
+        INDArray x64 = Nd4j.rand(DataType.FLOAT, 64, config.nc(), config.isize()).muli(2).subi(1);
         INDArray x1 = x64.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup();
-        for (int i = 0; i < 5; i++) g.scores(x64);
+        for (int i = 0; i < 5; i++) scorer.apply(x64);
         double[] t64 = new double[reps64];
         for (int i = 0; i < reps64; i++) {
             long t0 = System.nanoTime();
-            g.scores(x64);
+            scorer.apply(x64);
             t64[i] = (System.nanoTime() - t0) / 1e9;
         }
-        for (int i = 0; i < 20; i++) g.scores(x1);
+        for (int i = 0; i < 20; i++) scorer.apply(x1);
         double[] t1 = new double[reps1];
         for (int i = 0; i < reps1; i++) {
             long t0 = System.nanoTime();
-            g.scores(x1);
+            scorer.apply(x1);
             t1[i] = (System.nanoTime() - t0) / 1e6;
         }
         return new Result(64 / quantile(t64, 0.5), quantile(t1, 0.5), quantile(t1, 0.9));

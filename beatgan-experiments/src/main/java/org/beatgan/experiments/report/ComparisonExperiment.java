@@ -8,6 +8,7 @@ import org.beatgan.core.io.AtomicFiles;
 import org.beatgan.core.io.Json;
 import org.beatgan.core.io.ModelBundle;
 import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.model.GeneratorInference;
 import org.beatgan.core.train.BeatGanTrainer;
 import org.beatgan.core.train.ExperimentRunner;
 import org.beatgan.core.train.TrainingListener;
@@ -146,7 +147,8 @@ public final class ComparisonExperiment {
             adapters = all.path("params").path("adapters").asLong(0);
             secondsPerEpoch = all.path("train_seconds").asDouble(Double.NaN) / Math.max(1, all.path("epochs").asInt(1));
         }
-        InferenceSpeed.Result speed = InferenceSpeed.measure(m.graph(), 20, 100);
+        InferenceSpeed.Result speed = InferenceSpeed.measure(m.graph().config(),
+                GeneratorInference.of(m.graph())::scores, 20, 100);
         return new Row(variant, seed, auc, ap, f1, m.graph().parameterCount(BeatGanGraph.Network.G), adapters,
                 secondsPerEpoch, Files.size(model), speed.beatsPerSecondBatch64(), speed.latencyMsMedian(),
                 speed.latencyMsP90(), null);

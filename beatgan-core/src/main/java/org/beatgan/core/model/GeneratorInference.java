@@ -1,0 +1,205 @@
+package org.beatgan.core.model;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv1DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.DeConv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
+import org.nd4j.linalg.api.ops.CustomOp;
+import org.nd4j.linalg.api.ops.Op;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv1D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.DeConv2D;
+import org.nd4j.linalg.api.ops.impl.scalar.LeakyReLU;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The generator in inference mode, run as plain ND4J ops on a snapshot of a {@link BeatGanGraph}'s
+ * weights: the path for scoring and deployment.
+ *
+ * <p>Why not {@code SameDiff.output}: the training graph carries the discriminator, both losses and
+ * the batch-norm mode switch, and SameDiff's session bookkeeping costs tens of microseconds per op,
+ * which dominates at batch 1. Here each batch norm (running statistics) is folded into the
+ * preceding convolution's weights and a bias, so a layer is one convolution plus one in-place
+ * activation. The result equals {@link BeatGanGraph#scores} up to float rounding (tested).
+ *
+ * <p>A snapshot does not follow later training steps; take a new one after updating the model.
+ */
+public final class GeneratorInference {
+
+    private static final double LEAKY_SLOPE = 0.2;
+    private static final double BN_EPS = 1e-5;
+
+    private enum Kind { CONV, DECONV }
+
+    private enum Activation { LEAKY_RELU, RELU, TANH, NONE }
+
+    private record Layer(Kind kind, INDArray weight, INDArray bias, int kernel, int stride, int pad,
+                         Activation activation) {
+    }
+
+    private final BeatGanConfig config;
+    private final DataType dtype;
+    private final List<Layer> layers = new ArrayList<>();
+    /** Plans per batch size; a few are kept (a scorer sees its batch size and one last partial batch). */
+    private final Map<Long, Plan> plans = new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Plan> eldest) {
+            return size() > 4;
+        }
+    };
+
+    private GeneratorInference(BeatGanConfig config, DataType dtype) {
+        this.config = config;
+        this.dtype = dtype;
+    }
+
+    /** Copies the generator's weights and running statistics out of {@code graph}, folding each batch norm. */
+    public static GeneratorInference of(BeatGanGraph graph) {
+        GeneratorInference g = new GeneratorInference(graph.config(), graph.dataType());
+        g.layers.add(g.conv(graph, "G/enc/conv1/W", null, 4, 2, 1, Activation.LEAKY_RELU));
+        for (int k = 2; k <= 5; k++) {
+            g.layers.add(g.conv(graph, "G/enc/conv" + k + "/W", "G/enc/bn" + k, 4, 2, 1, Activation.LEAKY_RELU));
+        }
+        g.layers.add(g.conv(graph, "G/enc/conv6/W", null, 10, 1, 0, Activation.NONE));
+        g.layers.add(g.deconv(graph, "G/dec/convT1/W", "G/dec/bn1", 10, 1, 0, Activation.RELU));
+        for (int k = 2; k <= 5; k++) {
+            g.layers.add(g.deconv(graph, "G/dec/convT" + k + "/W", "G/dec/bn" + k, 4, 2, 1, Activation.RELU));
+        }
+        g.layers.add(g.deconv(graph, "G/dec/convT6/W", null, 4, 2, 1, Activation.TANH));
+        return g;
+    }
+
+    public BeatGanConfig config() {
+        return config;
+    }
+
+    /** Per-beat anomaly score: mean squared reconstruction error, shape (batch). */
+    public synchronized INDArray scores(INDArray x) {
+        Plan plan = plan(checked(x));
+        INDArray out = plan.run();
+        out.subi(plan.input);
+        out.muli(out);
+        return out.mean(1, 2);
+    }
+
+    /** G(x), shape (batch, nc, isize). */
+    public synchronized INDArray reconstruct(INDArray x) {
+        return plan(checked(x)).run().dup();
+    }
+
+    private INDArray checked(INDArray x) {
+        if (x == null) {
+            throw new IllegalArgumentException("Input beats are null");
+        }
+        long[] s = x.shape();
+        if (s.length != 3 || s[1] != config.nc() || s[2] != config.isize() || s[0] < 1) {
+            throw new IllegalArgumentException("Input beats have shape " + java.util.Arrays.toString(s)
+                    + ", expected (batch, nc=" + config.nc() + ", " + config.isize() + ")");
+        }
+        return x;
+    }
+
+    private Plan plan(INDArray x) {
+        Plan plan = plans.computeIfAbsent(x.size(0), this::newPlan);
+        plan.input.assign(x);
+        return plan;
+    }
+
+    /**
+     * Every op of one batch size built once, with its output preallocated: a call is then a copy of
+     * the input and one native call per op, with no shape inference or allocation per op.
+     */
+    private Plan newPlan(long batch) {
+        INDArray input = Nd4j.create(dtype, batch, config.nc(), config.isize());
+        List<Runnable> ops = new ArrayList<>();
+        INDArray h = input;
+        for (Layer l : layers) {
+            long c = l.weight.size(2);
+            if (l.kind == Kind.CONV) {
+                long len = (h.size(2) + 2L * l.pad - l.kernel) / l.stride + 1;
+                INDArray out = Nd4j.create(dtype, batch, c, len);
+                ops.add(exec(new Conv1D(h, l.weight, l.bias, out, Conv1DConfig.builder().k(l.kernel).s(l.stride)
+                        .p(l.pad).d(1).paddingMode(PaddingMode.VALID).dataFormat("NCW").build())));
+                h = out;
+            } else {
+                long len = (h.size(2) - 1) * l.stride - 2L * l.pad + l.kernel;
+                INDArray out = Nd4j.create(dtype, batch, c, len);
+                ops.add(exec(new DeConv2D(h.reshape(batch, h.size(1), 1, h.size(2)), l.weight, l.bias,
+                        out.reshape(batch, c, 1, len), DeConv2DConfig.builder()
+                        .kH(1).kW(l.kernel).sH(1).sW(l.stride).pH(0).pW(l.pad).dH(1).dW(1)
+                        .isSameMode(false).dataFormat("NCHW").build())));
+                h = out;
+            }
+            switch (l.activation) {
+                case LEAKY_RELU -> ops.add(exec(new LeakyReLU(h, h, LEAKY_SLOPE)));
+                case RELU -> ops.add(exec(new RectifiedLinear(h, h, 0.0)));
+                case TANH -> ops.add(exec(new Tanh(h, h)));
+                case NONE -> {
+                }
+            }
+        }
+        return new Plan(input, h, ops);
+    }
+
+    private static Runnable exec(CustomOp op) {
+        return () -> Nd4j.exec(op);
+    }
+
+    private static Runnable exec(Op op) {
+        return () -> Nd4j.exec(op);
+    }
+
+    private record Plan(INDArray input, INDArray output, List<Runnable> ops) {
+        INDArray run() {
+            ops.forEach(Runnable::run);
+            return output;
+        }
+    }
+
+    /** Conv weight (k, Cin, Cout); a following batch norm scales output channel c (the last axis). */
+    private Layer conv(BeatGanGraph g, String weight, String bn, int kernel, int stride, int pad, Activation act) {
+        INDArray w = g.array(weight).dup();
+        INDArray bias = fold(g, bn, w, 2, w.size(2));
+        return new Layer(Kind.CONV, w, bias, kernel, stride, pad, act);
+    }
+
+    /** Deconv weight (1, k, Cout, Cin); a following batch norm scales output channel c (axis 2). */
+    private Layer deconv(BeatGanGraph g, String weight, String bn, int kernel, int stride, int pad, Activation act) {
+        INDArray w = g.array(weight).dup();
+        INDArray bias = fold(g, bn, w, 2, w.size(2));
+        return new Layer(Kind.DECONV, w, bias, kernel, stride, pad, act);
+    }
+
+    /**
+     * Folds y = gamma * (conv(x) - mean) / sqrt(var + eps) + beta into conv(x; w * s) + (beta - mean * s)
+     * with s = gamma / sqrt(var + eps): scales {@code w} in place along {@code channelAxis} and returns
+     * the bias (zeros when there is no batch norm, so every layer has the same shape of call).
+     */
+    private INDArray fold(BeatGanGraph g, String bn, INDArray w, int channelAxis, long channels) {
+        if (bn == null) {
+            return Nd4j.zeros(dtype, channels);
+        }
+        INDArray gamma = g.array(bn + "/gamma");
+        INDArray beta = g.array(bn + "/beta");
+        INDArray mean = g.array(bn + "/running_mean");
+        INDArray var = g.array(bn + "/running_var");
+        INDArray scale = gamma.div(Transforms.sqrt(var.add(BN_EPS), false));
+        w.muli(scale.reshape(broadcastShape(w.rank(), channelAxis, channels)));
+        return beta.sub(mean.mul(scale));
+    }
+
+    private static long[] broadcastShape(int rank, int axis, long channels) {
+        long[] s = new long[rank];
+        java.util.Arrays.fill(s, 1);
+        s[axis] = channels;
+        return s;
+    }
+}
