@@ -1,5 +1,6 @@
 package org.beatgan.experiments;
 
+import org.beatgan.core.util.CpuBackendSelection;
 import picocli.CommandLine;
 
 import java.io.IOException;
@@ -22,6 +23,7 @@ public final class Cli {
 
     /** As {@link #execute(Object, String...)}, with picocli's error stream redirected (tests). */
     public static int execute(Object command, java.io.PrintWriter err, String... args) {
+        CpuBackendSelection.apply();
         CommandLine cl = new CommandLine(command);
         if (err != null) {
             cl.setErr(err);
