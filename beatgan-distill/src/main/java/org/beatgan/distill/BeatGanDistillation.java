@@ -2,6 +2,7 @@ package org.beatgan.distill;
 
 import org.beatgan.core.model.ActivationNames;
 import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.train.Batch;
 import org.beatgan.core.train.GeneratorLossExtension;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -158,11 +159,16 @@ public final class BeatGanDistillation implements GeneratorLossExtension {
     }
 
     @Override
-    public Map<String, INDArray> feed(INDArray x) {
-        Map<String, INDArray> acts = teacher.activations(x, teacherTaps.toArray(new String[0]));
+    public Map<String, INDArray> feed(Batch batch) {
+        Map<String, INDArray> acts = teacher.activations(batch.x(), teacherTaps.toArray(new String[0]));
         Map<String, INDArray> out = new LinkedHashMap<>();
         acts.forEach((k, v) -> out.put(TEACHER_PREFIX + k, v));
         return out;
+    }
+
+    /** {@link #feed(Batch)} for beats without dataset indices. */
+    public Map<String, INDArray> feed(INDArray x) {
+        return feed(Batch.of(x));
     }
 
     @Override

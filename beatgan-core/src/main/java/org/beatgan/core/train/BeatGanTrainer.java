@@ -17,7 +17,9 @@ import static org.beatgan.core.model.ActivationNames.*;
 /**
  * One BeatGAN optimisation step on a batch: update D with BCE(D(x),1) + BCE(D(G(x)),0), then G with
  * MSE(G(x),x) + w_adv * MSE(D_feat(G(x)), D_feat(x)) plus any extension terms; re-initialise D when
- * its loss collapses. Two Adam optimizers, each over its own network's variables.
+ * its loss collapses. Two Adam optimizers, each over its own network's variables. After the
+ * updates, each extension receives the outputs it asked for from the generator pass (its
+ * {@link GeneratorLossExtension#afterStep}), as the batch-norm running statistics do.
  */
 public final class BeatGanTrainer {
 
@@ -68,6 +70,9 @@ public final class BeatGanTrainer {
         gLosses = logged.values().stream().filter(gOutputs::contains).toList();
         allLosses = List.copyOf(logged.values());
         gOutputs.addAll(graph.batchStatisticOutputs(Network.G));
+        for (GeneratorLossExtension e : extensions) {
+            e.stepOutputs().stream().filter(v -> !gOutputs.contains(v)).forEach(gOutputs::add);
+        }
         if (!graph.sameDiff().hasGradientFunction()) {
             QuietStdout.run(() -> graph.sameDiff().createGradFunction());
         }
@@ -106,15 +111,26 @@ public final class BeatGanTrainer {
         this.dReinits = dReinits;
     }
 
-    /** Runs one step and returns every logged loss term by name. */
+    /** Runs one step on beats without dataset indices; see {@link #step(INDArray, int[], int)}. */
     public Map<String, Double> step(INDArray x, int epoch) {
+        return step(x, null, epoch);
+    }
+
+    /**
+     * Runs one step and returns every logged loss term by name.
+     *
+     * @param indices each beat's index in the training set (extensions with per-beat state need
+     *                them), or null
+     */
+    public Map<String, Double> step(INDArray x, int[] indices, int epoch) {
         long t0 = System.nanoTime();
         graph.checkInput(x);
         graph.setTrainingMode(true);
+        Batch batch = new Batch(x, indices, iteration);
         Map<String, INDArray> feed = new HashMap<>();
         feed.put(INPUT, x.castTo(graph.dataType()));
         for (GeneratorLossExtension e : extensions) {
-            feed.putAll(e.feed(x));
+            feed.putAll(e.feed(batch));
         }
         Map<String, INDArray> outD;
         Map<String, INDArray> outG;
@@ -139,9 +155,12 @@ public final class BeatGanTrainer {
             outD = both.getOutputs();
             outG = both.getOutputs();
         }
-        long batch = x.size(0);
-        graph.updateRunningStatistics(Network.D, outD, batch);
-        graph.updateRunningStatistics(Network.G, outG, batch);
+        long beats = x.size(0);
+        graph.updateRunningStatistics(Network.D, outD, beats);
+        graph.updateRunningStatistics(Network.G, outG, beats);
+        for (GeneratorLossExtension e : extensions) {
+            e.afterStep(batch, outG);
+        }
 
         Map<String, Double> stats = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : logged.entrySet()) {
@@ -155,7 +174,7 @@ public final class BeatGanTrainer {
             for (TrainingListener l : listeners) l.onDiscriminatorReinit(epoch, iteration, dReinits);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        for (TrainingListener l : listeners) l.onIteration(epoch, iteration, stats, (int) batch, seconds);
+        for (TrainingListener l : listeners) l.onIteration(epoch, iteration, stats, (int) beats, seconds);
         return stats;
     }
 

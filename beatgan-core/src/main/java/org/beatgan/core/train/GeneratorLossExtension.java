@@ -8,17 +8,33 @@ import java.util.Map;
 /**
  * Something that adds terms to the generator's loss inside the BeatGAN graph (distillation terms,
  * for instance). The trainer treats every extension alike: it feeds the extension's placeholders,
- * lets G's optimizer train the extension's variables and logs its terms; it never asks what the
- * extension is.
+ * lets G's optimizer train the extension's variables, logs its terms, and hands it the step
+ * outputs it asked for once the step's updates are applied; it never asks what the extension is.
  */
 public interface GeneratorLossExtension {
 
-    /** Placeholder values for this batch, e.g. a frozen teacher's activations for {@code x}. */
-    Map<String, INDArray> feed(INDArray x);
+    /** Placeholder values for this batch, e.g. a frozen teacher's activations for {@code batch.x()}. */
+    Map<String, INDArray> feed(Batch batch);
 
     /** Trainable variables owned by the extension (adapters), trained with G's optimizer. */
     List<String> trainableVariables();
 
     /** Scalar graph outputs to log per iteration: log key -> graph variable name. */
     Map<String, String> loggedTerms();
+
+    /**
+     * Graph variables the extension needs from the generator's training pass, delivered to
+     * {@link #afterStep} (e.g. embeddings for a memory-bank update). None by default.
+     */
+    default List<String> stepOutputs() {
+        return List.of();
+    }
+
+    /**
+     * Called after the step's parameter updates with the values of {@link #stepOutputs()} from that
+     * step's generator pass; state the extension keeps in the graph (constants updated in place,
+     * like batch-norm running statistics) is updated here. Nothing by default.
+     */
+    default void afterStep(Batch batch, Map<String, INDArray> outputs) {
+    }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.beatgan.core.data.ecg.BeatDataSetIterator;
 import org.beatgan.core.io.ArrayMapCodec;
 import org.beatgan.core.io.AtomicFiles;
 import org.beatgan.core.io.Json;
@@ -102,7 +103,8 @@ public final class TrainingRun {
                 if (ds.numExamples() < 2) {
                     continue;   // batch norm needs two beats
                 }
-                Map<String, Double> stats = trainer.step(ds.getFeatures(), epoch);
+                Map<String, Double> stats = trainer.step(ds.getFeatures(), BeatDataSetIterator.datasetIndices(ds),
+                        epoch);
                 stats.forEach((k, v) -> sums.merge(k, v, Double::sum));
                 steps++;
                 beats += ds.numExamples();

@@ -105,6 +105,65 @@ class BeatGanTrainerTest {
         return out;
     }
 
+    /** Records what the trainer hands an extension; adds no loss term. */
+    private static final class RecordingExtension implements GeneratorLossExtension {
+        final List<Batch> fed = new ArrayList<>();
+        final List<Batch> after = new ArrayList<>();
+        final List<INDArray> latents = new ArrayList<>();
+        final List<INDArray> weightAtAfterStep = new ArrayList<>();
+        final BeatGanGraph g;
+        final String weight;
+
+        RecordingExtension(BeatGanGraph g) {
+            this.g = g;
+            this.weight = g.paramNames(Network.G).get(0);
+        }
+
+        public Map<String, INDArray> feed(Batch batch) {
+            fed.add(batch);
+            return Map.of();
+        }
+
+        public List<String> trainableVariables() {
+            return List.of();
+        }
+
+        public Map<String, String> loggedTerms() {
+            return Map.of();
+        }
+
+        public List<String> stepOutputs() {
+            return List.of(org.beatgan.core.model.ActivationNames.G_LATENT);
+        }
+
+        public void afterStep(Batch batch, Map<String, INDArray> outputs) {
+            after.add(batch);
+            latents.add(outputs.get(org.beatgan.core.model.ActivationNames.G_LATENT));
+            weightAtAfterStep.add(g.array(weight).dup());
+        }
+    }
+
+    @Test
+    void extensionsGetDatasetIndicesAndTheirStepOutputsAfterTheUpdates() {
+        BeatGanGraph g = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 8, 4, 4), 3);
+        RecordingExtension ext = new RecordingExtension(g);
+        BeatGanTrainer t = new BeatGanTrainer(g, TrainingConfig.defaults().withLr(1e-3), List.of(ext));
+        INDArray x = DemoBeats.get().normal.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 4));
+        int[] idx = {3, 1, 0, 2};
+        INDArray before = g.array(ext.weight).dup();
+        t.step(x, idx, 0);
+        t.step(x, 0);
+        assertArrayEquals(idx, ext.fed.get(0).indices());
+        assertEquals(0, ext.fed.get(0).iteration());
+        assertNull(ext.fed.get(1).indices(), "no indices given, none passed on");
+        assertEquals(1, ext.fed.get(1).iteration());
+        assertSame(ext.fed.get(0), ext.after.get(0), "afterStep sees the batch that was fed");
+        assertArrayEquals(new long[]{4, 8, 1}, ext.latents.get(0).shape(), "the requested output of the G pass");
+        assertNotEquals(before, ext.weightAtAfterStep.get(0), "afterStep runs after G's update");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.step(x, new int[]{0}, 0));
+        assertTrue(e.getMessage().contains("1 dataset indices for a batch of 4"), e.getMessage());
+    }
+
     @Test
     void collapsedDiscriminatorIsReinitialised() {
         BeatGanGraph g = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 8, 4, 4), 3);

@@ -1,5 +1,7 @@
 package org.beatgan.core.data.ecg;
 
+import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 
@@ -21,6 +23,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * trains with PyTorch's {@code drop_last=True} (an incomplete last batch would give batch
  * normalisation a tiny, noisy batch), which {@code dropLast} reproduces; evaluation should keep
  * every beat.
+ *
+ * <p>Every batch carries, as DataSet example metadata, each beat's position in this iterator's
+ * list of beats (0 .. {@link #numExamples()} - 1): its index in this part of the data set, which
+ * is what methods keeping per-beat state (CRD's memory bank) index by; see {@link #datasetIndices}.
  */
 public class BeatDataSetIterator implements DataSetIterator {
 
@@ -32,6 +38,7 @@ public class BeatDataSetIterator implements DataSetIterator {
     private final boolean shuffle;
     private final long seed;
     private final boolean dropLast;
+    /** Positions into {@code indices} in the order of the current epoch. */
     private int[] order;
     private int cursor;
     private int epoch;
@@ -77,7 +84,8 @@ public class BeatDataSetIterator implements DataSetIterator {
     private void startEpoch(int e) {
         epoch = e;
         cursor = 0;
-        order = indices.clone();
+        order = new int[indices.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
         if (shuffle) {
             Rng.shuffle(order, Rng.random(seed, e));
         }
@@ -90,7 +98,28 @@ public class BeatDataSetIterator implements DataSetIterator {
 
     /** Beat indices in the order of the current epoch. */
     public int[] epochOrder() {
-        return order.clone();
+        int[] beatsInOrder = new int[order.length];
+        for (int j = 0; j < order.length; j++) beatsInOrder[j] = indices[order[j]];
+        return beatsInOrder;
+    }
+
+    /**
+     * Each beat's index in its iterator's list of beats (0 .. numExamples - 1), from the batch's
+     * example metadata; null when the batch does not come from a BeatDataSetIterator.
+     */
+    public static int[] datasetIndices(DataSet batch) {
+        List<Serializable> meta = batch.getExampleMetaData();
+        if (meta == null || meta.size() != batch.numExamples()) {
+            return null;
+        }
+        int[] out = new int[meta.size()];
+        for (int j = 0; j < out.length; j++) {
+            if (!(meta.get(j) instanceof Integer i)) {
+                return null;
+            }
+            out[j] = i;
+        }
+        return out;
     }
 
     /** Beats per epoch before dropping an incomplete batch. */
@@ -134,15 +163,19 @@ public class BeatDataSetIterator implements DataSetIterator {
         int bs = beats.beatSize();
         float[] x = new float[k * bs];
         float[] y = new float[k];
+        List<Integer> positions = new ArrayList<>(k);
         for (int j = 0; j < k; j++) {
-            int i = order[cursor + j];
+            int pos = order[cursor + j];
+            int i = indices[pos];
             beats.copyBeat(i, x, j * bs);
             y[j] = beats.isAnomaly(i) ? 1f : 0f;
+            positions.add(pos);
         }
         cursor += k;
         INDArray features = Nd4j.create(x, new long[] {k, nc, len}, 'c');
         INDArray labels = Nd4j.create(y, new long[] {k, 1}, 'c');
         DataSet ds = new DataSet(features, labels);
+        ds.setExampleMetaData(positions);
         if (preProcessor != null) {
             preProcessor.preProcess(ds);
         }

@@ -80,6 +80,28 @@ class BeatDataSetIteratorTest {
     }
 
     @Test
+    void batchesCarryEachBeatsIndexInTheIteratorsList() {
+        int[] subset = {7, 2, 9, 4, 0};
+        BeatDataSetIterator it = new BeatDataSetIterator(set, subset, 2, true, 3, false);
+        int[] order = it.epochOrder();
+        int seen = 0;
+        while (it.hasNext()) {
+            DataSet d = it.next();
+            int[] idx = BeatDataSetIterator.datasetIndices(d);
+            assertEquals(d.numExamples(), idx.length);
+            for (int j = 0; j < idx.length; j++) {
+                assertEquals(order[seen + j], subset[idx[j]], "position " + idx[j] + " names the beat of the batch");
+                assertEquals(set.value(subset[idx[j]], 0, 0), d.getFeatures().getFloat(j, 0, 0));
+            }
+            seen += idx.length;
+        }
+        assertEquals(subset.length, seen);
+        it.reset();
+        assertEquals(null, BeatDataSetIterator.datasetIndices(new DataSet(it.next(1).getFeatures(), null)),
+                "a batch without the metadata has no indices");
+    }
+
+    @Test
     void appliesThePreProcessorAndReportsDl4jMetadata() {
         BeatDataSetIterator it = BeatDataSetIterator.forEvaluation(set, all, 5);
         it.setPreProcessor(ds -> ds.getFeatures().muli(0));
