@@ -223,6 +223,11 @@ public final class TrainingRun {
         records.addAll(Json.MAPPER.convertValue(state.get("records"), new TypeReference<List<Map<String, Object>>>() {
         }));
         int done = state.get("epochs_completed").asInt();
+        // a fresh iterator is at epoch 0; advance it past the finished epochs so the next epoch
+        // gets the shuffle the uninterrupted run would have used (every epoch starts with a reset)
+        for (int e = 0; e < done; e++) {
+            data.train().reset();
+        }
         LOG.info("Resuming from {} after epoch {} (best epoch {})", ckpt, done, bestEpoch);
         return done;
     }

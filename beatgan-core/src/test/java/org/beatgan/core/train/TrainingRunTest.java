@@ -94,6 +94,32 @@ class TrainingRunTest {
     }
 
     @Test
+    void resumedRunWithReshuffledEpochsEqualsUninterruptedRun(@TempDir Path dir) throws Exception {
+        // BeatGAN's training iterator reshuffles every epoch: a resumed run must continue with the
+        // shuffle of its next epoch, not replay the first epoch's order
+        var prepared = org.beatgan.core.data.ExperimentData.prepare(new org.beatgan.core.config.DataConfig(
+                org.beatgan.core.io.DataLocations.beatganDemo().toString(), "beatgan", 0, 0, 0, 0), 1, 16);
+        Path straight = dir.resolve("straight"), crashed = dir.resolve("crashed");
+        shuffledRun(prepared, 2, straight, false).run();
+        shuffledRun(prepared, 1, crashed, false).run();
+        Files.delete(crashed.resolve(TrainingRun.METRICS));
+        shuffledRun(prepared, 2, crashed, true).run();
+        BeatGanGraph ga = ModelBundle.load(straight.resolve(TrainingRun.CHECKPOINT)).graph();
+        BeatGanGraph gb = ModelBundle.load(crashed.resolve(TrainingRun.CHECKPOINT)).graph();
+        for (String v : ga.stateVariableNames()) {
+            assertEquals(ga.array(v), gb.array(v), v);
+        }
+    }
+
+    private static TrainingRun shuffledRun(org.beatgan.core.data.ExperimentData.Prepared prepared, int epochs, Path out,
+                                           boolean resume) {
+        BeatGanGraph g = BeatGanGraphBuilder.build(MODEL, 9);
+        BeatGanTrainer t = new BeatGanTrainer(g, TrainingConfig.defaults().withEpochs(epochs).withBatchSize(16)
+                .withLr(1e-3).withSeed(9));
+        return new TrainingRun(t, prepared.withFreshIterators().data(), new TrainingRun.Options(out, resume, false));
+    }
+
+    @Test
     void resumeWithOtherSettingsIsRefused(@TempDir Path out) throws Exception {
         run(1, out, false).run();
         BeatGanGraph g = BeatGanGraphBuilder.build(MODEL, 9);
