@@ -100,6 +100,9 @@ class BeatGanDistillationTest {
                 term("{loss: at, weight: 3, inputs: {feats: [G/enc/act2, G/enc/act4]}}"),
                 term("{loss: fitnet, weight: 0.5, params: {kernel_size: 3}, inputs: {feat: G/enc/act3}}")));
         stu.setTrainingMode(true);
+        // a fixed input: with an unseeded one the check failed once in 5 runs here by 1.2e-3 relative
+        // (G/enc/conv1/W), most likely a central difference straddling a leaky-ReLU kink
+        Nd4j.getRandom().setSeed(20);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 3, 1, 320).muli(2).subi(1);
         Map<String, INDArray> feed = new HashMap<>(d.feed(x));
         feed.put("x", x);
