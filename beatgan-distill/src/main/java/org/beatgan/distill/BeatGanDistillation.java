@@ -26,6 +26,11 @@ import java.util.Set;
  * the teacher never changes. Every term is a differentiable SameDiff expression; its weighted
  * value becomes an extra loss variable, so the student's G optimizer (which also owns the terms'
  * adapters) receives the distillation gradients.
+ *
+ * <p>A loss with training state ({@link DistillationLoss#createState}, CRD's memory bank) gets it
+ * created in the student graph before it is built; this extension then feeds the state's
+ * per-batch placeholders and passes it the step outputs it asked for after every step. The state
+ * needs the training-set size, which the experiment knows (see {@link DistillationExperiment}).
  */
 public final class BeatGanDistillation implements GeneratorLossExtension {
 
@@ -37,8 +42,20 @@ public final class BeatGanDistillation implements GeneratorLossExtension {
     private final List<String> adapters = new ArrayList<>();
     private final Map<String, String> logged = new LinkedHashMap<>();
     private final Map<String, DistillationLoss> losses = new LinkedHashMap<>();
+    private final Map<String, LossState> states = new LinkedHashMap<>();
 
+    /** For terms without training state (a stateful term then fails, naming what it lacks). */
     public BeatGanDistillation(BeatGanGraph teacher, BeatGanGraph student, List<DistillTermSpec> terms) {
+        this(teacher, student, terms, 0, 0);
+    }
+
+    /**
+     * @param trainingSetSize beats in the student's training set (sizes per-beat state such as
+     *                        CRD's memory bank; 0 when unknown)
+     * @param seed            the run's seed (initial state, per-batch sampling)
+     */
+    public BeatGanDistillation(BeatGanGraph teacher, BeatGanGraph student, List<DistillTermSpec> terms,
+                               int trainingSetSize, long seed) {
         if (teacher.config().nc() != student.config().nc()) {
             throw new IllegalArgumentException("Teacher has nc=" + teacher.config().nc() + " leads, student nc="
                     + student.config().nc() + "; both must read the same beats");
@@ -100,12 +117,17 @@ public final class BeatGanDistillation implements GeneratorLossExtension {
                 tTensors.put(role, t);
             });
             String prefix = TERM_PREFIX + term.name() + "/";
+            LossState state = loss.createState(new LossState.Context(sd, prefix, student.dataType(), trainingSetSize,
+                    seed));
             LossInputs in = new LossInputs() {
                 public SameDiff sd() {
                     return sd;
                 }
 
                 public List<Tensor> student(String role) {
+                    if (!sTensors.containsKey(role) && state != null && state.inputs().containsKey(role)) {
+                        return List.of(state.inputs().get(role));
+                    }
                     return sTensors.get(role);
                 }
 
@@ -127,6 +149,9 @@ public final class BeatGanDistillation implements GeneratorLossExtension {
             SDVariable weighted = raw.mul(prefix + "weighted", term.weight());
             sd.addLossVariable(weighted);
             losses.put(term.name(), loss);
+            if (state != null) {
+                states.put(term.name(), state);
+            }
             logged.put("distill_" + term.name(), raw.name());
             logged.put("distill_" + term.name() + "_weighted", weighted.name());
         }
@@ -163,12 +188,34 @@ public final class BeatGanDistillation implements GeneratorLossExtension {
         Map<String, INDArray> acts = teacher.activations(batch.x(), teacherTaps.toArray(new String[0]));
         Map<String, INDArray> out = new LinkedHashMap<>();
         acts.forEach((k, v) -> out.put(TEACHER_PREFIX + k, v));
+        for (LossState s : states.values()) {
+            out.putAll(s.feed(batch));
+        }
         return out;
     }
 
-    /** {@link #feed(Batch)} for beats without dataset indices. */
+    /** {@link #feed(Batch)} for beats without dataset indices (enough unless a term keeps state). */
     public Map<String, INDArray> feed(INDArray x) {
         return feed(Batch.of(x));
+    }
+
+    @Override
+    public List<String> stepOutputs() {
+        Set<String> out = new LinkedHashSet<>();
+        states.values().forEach(s -> out.addAll(s.stepOutputs()));
+        return List.copyOf(out);
+    }
+
+    @Override
+    public void afterStep(Batch batch, Map<String, INDArray> outputs) {
+        for (LossState s : states.values()) {
+            s.afterStep(batch, outputs);
+        }
+    }
+
+    /** Training state by term name (terms whose loss keeps state only). */
+    public Map<String, LossState> states() {
+        return states;
     }
 
     @Override

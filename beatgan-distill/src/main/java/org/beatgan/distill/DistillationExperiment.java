@@ -21,20 +21,25 @@ public final class DistillationExperiment {
 
     public static Map<String, Object> run(ExperimentConfig cfg, Path teacherModel, ExperimentRunner.Options options)
             throws IOException {
-        return ExperimentRunner.run(cfg, extensions(cfg, ModelBundle.load(teacherModel).graph()), options);
+        return run(cfg, ModelBundle.load(teacherModel).graph(), ExperimentRunner.prepareData(cfg), options);
     }
 
     public static Map<String, Object> run(ExperimentConfig cfg, BeatGanGraph teacher, ExperimentData.Prepared data,
                                           ExperimentRunner.Options options) throws IOException {
-        return ExperimentRunner.run(cfg, data, extensions(cfg, teacher), options);
+        return ExperimentRunner.run(cfg, data, extensions(cfg, teacher, data), options);
     }
 
-    /** No terms: the student trains alone (the baseline of every comparison). */
-    static Function<BeatGanGraph, List<GeneratorLossExtension>> extensions(ExperimentConfig cfg, BeatGanGraph teacher) {
+    /**
+     * No terms: the student trains alone (the baseline of every comparison). Terms with training
+     * state learn the training-set size (CRD's n_data) and the run's seed from here.
+     */
+    static Function<BeatGanGraph, List<GeneratorLossExtension>> extensions(ExperimentConfig cfg, BeatGanGraph teacher,
+                                                                          ExperimentData.Prepared data) {
         DistillConfig d = DistillConfig.from(cfg.distill());
         if (d.terms().isEmpty()) {
             return g -> List.of();
         }
-        return student -> List.of(new BeatGanDistillation(teacher, student, d.terms()));
+        return student -> List.of(new BeatGanDistillation(teacher, student, d.terms(), data.train().length,
+                cfg.training().seed()));
     }
 }

@@ -19,4 +19,12 @@ public interface DistillationLoss {
 
     /** Builds the scalar loss; called once per graph. */
     SDVariable build(LossInputs in);
+
+    /**
+     * The training state this loss keeps in a student graph that trains with it (CRD's memory
+     * bank), created before {@link #build} so the loss can read it; null for a stateless loss.
+     */
+    default LossState createState(LossState.Context context) {
+        return null;
+    }
 }

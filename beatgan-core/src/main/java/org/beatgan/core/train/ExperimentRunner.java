@@ -50,9 +50,14 @@ public final class ExperimentRunner {
     public static Map<String, Object> run(ExperimentConfig cfg,
                                           Function<BeatGanGraph, List<GeneratorLossExtension>> extensions,
                                           Options options) throws IOException {
+        return run(cfg, prepareData(cfg), extensions, options);
+    }
+
+    /** The config's data (split, subsets, iterators), logged; for callers that need it before the run. */
+    public static ExperimentData.Prepared prepareData(ExperimentConfig cfg) throws IOException {
         ExperimentData.Prepared data = ExperimentData.prepare(cfg.data(), cfg.model().nc(), cfg.training().batchSize());
         LOG.info("data: {}", Json.COMPACT.writeValueAsString(data.summary()));
-        return run(cfg, data, extensions, options);
+        return data;
     }
 
     /** As {@link #run(ExperimentConfig, Function, Options)} on already prepared data (shared by many runs). */

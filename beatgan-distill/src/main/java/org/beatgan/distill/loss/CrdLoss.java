@@ -28,21 +28,32 @@ import java.util.Set;
  * (column 0 = the sample's own index). With {@code P = exp(m . e / T) / Z} and {@code c = N / M}:
  * {@code part(P) = -mean_b(log(P_b0 / (P_b0 + c + eps)) + sum_{k>=1} log(c / (P_bk + c + eps)))},
  * {@code loss = part(P_s) + part(P_t)}. Written in log space (log P = logit - log Z, log(P + a) as
- * a log-sum-exp), so a small temperature cannot overflow float32. {@code Z_s}/{@code Z_t} null:
- * set from this batch ({@code mean(out) * M}, no gradient), as RepDistiller does on its first
- * batch; a trainer then freezes them: it calls {@link #update} after the step (it gives the Z
- * values and the new memory banks, computed with plain ND4J from {@link #studentEmbedding()} /
- * {@link #teacherEmbedding()}) and builds later graphs with those Z as parameters.
+ * a log-sum-exp), so a small temperature cannot overflow float32. n_data (M) is the bank's row
+ * count; the parameter, when given, must agree.
+ *
+ * <p>Normalisation constants, RepDistiller's convention: Z is set from the first batch
+ * ({@code mean(out) * M}, no gradient) and then frozen. Three sources, first match wins: optional
+ * scalar state inputs {@code Z_s} / {@code Z_t} (graph constants; 0 means "not set yet: use this
+ * batch's value", which the owner then stores, see {@link CrdMemory}); the parameters
+ * {@code Z_s} / {@code Z_t}; else this batch's value on every batch. {@link #createState} gives a
+ * student graph its {@link CrdMemory}: banks and Z as graph constants (saved with the student),
+ * contrast indices sampled per batch, and the momentum update of {@link #update} after each step.
  */
 public final class CrdLoss implements DistillationLoss {
 
     public static final String MEMORY_S = "memory_s";
     public static final String MEMORY_T = "memory_t";
     public static final String CONTRAST_IDX = "contrast_idx";
+    public static final String Z_S = "Z_s";
+    public static final String Z_T = "Z_t";
+
+    /** Floor under a stored Z before the log, so an unset (0) Z gives a finite value that is then masked. */
+    private static final double UNSET_FLOOR = 1e-30;
 
     private final int featDim;
     private final int nceN;
-    private final int nData;
+    /** The n_data parameter, or null: then the memory bank's row count. */
+    private final Integer nDataParam;
     private final double temperature;
     private final double momentum;
     private final Double zS;
@@ -50,12 +61,14 @@ public final class CrdLoss implements DistillationLoss {
     private final double eps;
     private SDVariable studentEmbedding;
     private SDVariable teacherEmbedding;
+    private SDVariable logZStudent;
+    private SDVariable logZTeacher;
 
     public CrdLoss(LossParams params) {
         params.allowOnly(Set.of("feat_dim", "nce_n", "n_data", "nce_t", "momentum", "Z_s", "Z_t", "eps"));
         this.featDim = params.positiveInt("feat_dim", 128);
         this.nceN = params.positiveInt("nce_n", 4096);
-        this.nData = params.positiveInt("n_data", 0);
+        this.nDataParam = params.positiveOrNull("n_data") == null ? null : params.positiveInt("n_data", 1);
         this.temperature = params.positive("nce_t", 0.07);
         this.momentum = params.nonNegative("momentum", 0.5);
         if (momentum > 1) {
@@ -86,6 +99,46 @@ public final class CrdLoss implements DistillationLoss {
         return teacherEmbedding;
     }
 
+    /** log Z_s used by the last {@link #build}'s student-anchor part (scalar). */
+    public SDVariable studentLogZ() {
+        return logZStudent;
+    }
+
+    /** log Z_t used by the last {@link #build}'s teacher-anchor part (scalar). */
+    public SDVariable teacherLogZ() {
+        return logZTeacher;
+    }
+
+    @Override
+    public CrdMemory createState(org.beatgan.distill.LossState.Context context) {
+        return new CrdMemory(this, context);
+    }
+
+    int featDim() {
+        return featDim;
+    }
+
+    int nceN() {
+        return nceN;
+    }
+
+    double momentum() {
+        return momentum;
+    }
+
+    Integer nDataParam() {
+        return nDataParam;
+    }
+
+    /** The fixed Z_s / Z_t parameters (null: set from the first batch). */
+    Double zSParam() {
+        return zS;
+    }
+
+    Double zTParam() {
+        return zT;
+    }
+
     @Override
     public SDVariable build(LossInputs in) {
         SameDiff sd = in.sd();
@@ -94,10 +147,12 @@ public final class CrdLoss implements DistillationLoss {
         Tensor memS = state(in, MEMORY_S);
         Tensor memT = state(in, MEMORY_T);
         Tensor contrast = state(in, CONTRAST_IDX);
+        long nData = memS.rank() == 2 ? memS.shape()[0] : -1;
         for (Tensor m : List.of(memS, memT)) {
-            if (m.rank() != 2 || m.shape()[0] != nData || m.shape()[1] != featDim) {
-                throw new IllegalArgumentException("crd: memory bank " + m.describe() + ", expected (n_data = " + nData
-                        + ", feat_dim = " + featDim + ")");
+            if (m.rank() != 2 || m.shape()[0] != nData || m.shape()[1] != featDim
+                    || (nDataParam != null && nData != nDataParam)) {
+                throw new IllegalArgumentException("crd: memory bank " + m.describe() + ", expected (n_data = "
+                        + (nDataParam != null ? nDataParam : nData) + ", feat_dim = " + featDim + ")");
             }
         }
         if (contrast.rank() != 2 || contrast.shape()[1] != nceN + 1) {
@@ -112,7 +167,9 @@ public final class CrdLoss implements DistillationLoss {
         // Teacher as anchor against the student memory, student as anchor against the teacher memory.
         SDVariable logitsT = logits(sd, bankS, contrast.var(), teacherEmbedding);
         SDVariable logitsS = logits(sd, bankT, contrast.var(), studentEmbedding);
-        return part(sd, logitsS, zS, dt).add(part(sd, logitsT, zT, dt));
+        logZStudent = logZ(sd, logitsS, optionalState(in, Z_S), zS, nData, dt);
+        logZTeacher = logZ(sd, logitsT, optionalState(in, Z_T), zT, nData, dt);
+        return part(sd, logitsS, logZStudent, nData).add(part(sd, logitsT, logZTeacher, nData));
     }
 
     private SDVariable embed(LossInputs in, String name, Tensor x, DataType dt, long seed) {
@@ -128,16 +185,30 @@ public final class CrdLoss implements DistillationLoss {
         return rows.mul(sd.expandDims(anchor, 1)).sum(2).div(temperature);
     }
 
-    /** NCE part of one side, in log space: log P = logit - log Z. */
-    private SDVariable part(SameDiff sd, SDVariable logits, Double z, DataType dt) {
-        SDVariable logZ;
-        if (z == null) {
-            SDVariable max = DistillOps.stopGradient(sd, logits.max());
-            SDVariable lse = max.add(sd.math().log(sd.math().exp(logits.sub(max)).mean()));
-            logZ = DistillOps.stopGradient(sd, lse.add(Math.log(nData)));
-        } else {
-            logZ = sd.constant(Nd4j.scalar(dt, Math.log(z)));
+    /**
+     * log Z of one side (no gradient): from the state constant when it is set (> 0), else this
+     * batch's; without state, the fixed parameter or this batch's.
+     */
+    private SDVariable logZ(SameDiff sd, SDVariable logits, Tensor state, Double fixed, long nData, DataType dt) {
+        if (state == null && fixed != null) {
+            return sd.constant(Nd4j.scalar(dt, Math.log(fixed)));
         }
+        SDVariable max = DistillOps.stopGradient(sd, logits.max());
+        SDVariable lse = max.add(sd.math().log(sd.math().exp(logits.sub(max)).mean()));
+        SDVariable fromBatch = DistillOps.stopGradient(sd, lse.add(Math.log(nData)));
+        if (state == null) {
+            return fromBatch;
+        }
+        // set = 1 once the owner stored Z; 1 * log Z + 0 * (finite batch value) is exactly log Z
+        SDVariable z = DistillOps.stopGradient(sd, state.var());
+        SDVariable set = DistillOps.indicator(sd, sd.gt(z, 0.0), dt);
+        SDVariable logStored = sd.math().log(sd.nn().relu(z.sub(UNSET_FLOOR), 0).add(UNSET_FLOOR));
+        return set.mul(logStored).add(set.rsub(1.0).mul(fromBatch));
+    }
+
+    /** NCE part of one side, in log space: log P = logit - log Z. */
+    private SDVariable part(SameDiff sd, SDVariable logits, SDVariable logZ, long nData) {
+        DataType dt = logits.dataType();
         SDVariable logP = logits.sub(logZ);
         double c = (double) nceN / nData;
         double logA = Math.log(c + eps);
@@ -151,18 +222,23 @@ public final class CrdLoss implements DistillationLoss {
         return numerator.sub(logDen).sum(1).mean().neg();
     }
 
-    private static Tensor state(LossInputs in, String name) {
+    private static Tensor optionalState(LossInputs in, String name) {
         List<Tensor> l;
         try {
             l = in.student(name);
         } catch (IllegalArgumentException e) {
             l = null;
         }
-        if (l == null || l.size() != 1) {
+        return l == null || l.size() != 1 ? null : l.get(0);
+    }
+
+    private static Tensor state(LossInputs in, String name) {
+        Tensor t = optionalState(in, name);
+        if (t == null) {
             throw new IllegalArgumentException("crd: needs the state input '" + name + "' (memory banks (n_data, feat_dim)"
                     + " and contrast_idx (B, nce_n + 1)), fed by the trainer that owns the memory");
         }
-        return l.get(0);
+        return t;
     }
 
     // ---- The memory bank outside the graph (plain ND4J) ----
@@ -179,6 +255,7 @@ public final class CrdLoss implements DistillationLoss {
      */
     public Update update(INDArray eS, INDArray eT, INDArray memoryS, INDArray memoryT, INDArray idx,
                          INDArray contrastIdx) {
+        long nData = memoryS.size(0);
         double zs = zS != null ? zS : normalisationConstant(eS, memoryT, contrastIdx, temperature, nData);
         double zt = zT != null ? zT : normalisationConstant(eT, memoryS, contrastIdx, temperature, nData);
         return new Update(updatedMemory(memoryS, eS, idx, momentum), updatedMemory(memoryT, eT, idx, momentum), zs, zt);

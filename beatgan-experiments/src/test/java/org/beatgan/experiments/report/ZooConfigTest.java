@@ -33,12 +33,31 @@ class ZooConfigTest {
             d.terms().forEach(t -> methods.add(t.loss()));
             BeatGanGraph student = BeatGanGraphBuilder.build(cfg.model(), 2);
             try {
-                if (!d.terms().isEmpty()) new BeatGanDistillation(teacher, student, d.terms());
+                if (!d.terms().isEmpty()) {
+                    new BeatGanDistillation(teacher, student, d.terms(), cfg.data().trainLimit(), 0);
+                }
             } catch (RuntimeException e) {
                 failures.add(v.path("name").asText() + ": " + e.getMessage());
             }
         }
         assertEquals(List.of(), failures);
         assertTrue(methods.size() >= 20, "the zoo benchmark covers " + methods);
+    }
+
+    @Test
+    void everyShippedDistillConfigJoinsATeacherAndAStudent() throws Exception {
+        List<String> checked = new ArrayList<>();
+        try (var files = java.nio.file.Files.list(Path.of("..", "notebooks-config"))) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("distill-")).sorted().toList()) {
+                ExperimentConfig cfg = ExperimentConfig.load(f);
+                DistillConfig d = DistillConfig.from(cfg.distill());
+                if (d.terms().isEmpty()) continue;
+                BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 50, 32, 32), 1);
+                new BeatGanDistillation(teacher, BeatGanGraphBuilder.build(cfg.model(), 2), d.terms(),
+                        cfg.data().trainLimit(), 0);
+                checked.add(f.getFileName().toString());
+            }
+        }
+        assertTrue(checked.contains("distill-crd.yaml"), "checked " + checked);
     }
 }

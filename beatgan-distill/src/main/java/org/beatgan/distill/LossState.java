@@ -1,0 +1,39 @@
+package org.beatgan.distill;
+
+import org.beatgan.core.train.Batch;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Training state a loss keeps between steps in the student's graph (CRD's memory banks and
+ * normalisation constants). Persistent arrays are graph constants updated in place after each step,
+ * like batch-norm running statistics, so they are saved with the student (model.zip, checkpoints)
+ * and restored on resume with everything else; per-batch inputs (CRD's contrast indices) are
+ * placeholders fed by {@link #feed}. {@link BeatGanDistillation} drives it for any loss that
+ * returns one from {@link DistillationLoss#createState}; the trainer never knows.
+ */
+public interface LossState {
+
+    /**
+     * Where the state lives: the student graph, the term's variable-name prefix, the student's
+     * data type, the training-set size (0 when unknown) and the run's seed.
+     */
+    record Context(SameDiff sd, String prefix, DataType dataType, int trainingSetSize, long seed) {
+    }
+
+    /** State tensors by input name; the loss reads them through {@link LossInputs#student(String)}. */
+    Map<String, Tensor> inputs();
+
+    /** Placeholder values for this batch. */
+    Map<String, INDArray> feed(Batch batch);
+
+    /** Graph variables this state needs from the step (valid once the loss is built). */
+    List<String> stepOutputs();
+
+    /** Updates the state in place from this step's outputs (after the parameter updates). */
+    void afterStep(Batch batch, Map<String, INDArray> outputs);
+}
