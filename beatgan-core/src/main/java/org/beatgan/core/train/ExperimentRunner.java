@@ -65,12 +65,21 @@ public final class ExperimentRunner {
                                           Function<BeatGanGraph, List<GeneratorLossExtension>> extensions,
                                           Options options) throws IOException {
         BeatGanGraph graph = BeatGanGraphBuilder.build(cfg.model(), cfg.training().seed());
-        List<GeneratorLossExtension> ext = new ArrayList<>(extensions.apply(graph));
-        BeatGanTrainer trainer = new BeatGanTrainer(graph, cfg.training(), ext);
+        return trainingRun(cfg, graph, extensions.apply(graph), data.data(), options).run();
+    }
+
+    /**
+     * The trainer and training run of an already built graph with its extensions, listeners
+     * attached and experiment.yaml written; for callers that drive the run's steps themselves.
+     */
+    public static TrainingRun trainingRun(ExperimentConfig cfg, BeatGanGraph graph,
+                                          List<GeneratorLossExtension> extensions, TrainingRun.Data data,
+                                          Options options) throws IOException {
+        BeatGanTrainer trainer = new BeatGanTrainer(graph, cfg.training(), new ArrayList<>(extensions));
         options.listeners().forEach(f -> trainer.addListener(f.apply(trainer)));
         Files.createDirectories(options.out());
         AtomicFiles.writeString(options.out().resolve("experiment.yaml"), Json.YAML.writeValueAsString(cfg));
-        return new TrainingRun(trainer, data.data(), new TrainingRun.Options(options.out(), options.resume(),
-                options.progressBar())).run();
+        return new TrainingRun(trainer, data, new TrainingRun.Options(options.out(), options.resume(),
+                options.progressBar()));
     }
 }

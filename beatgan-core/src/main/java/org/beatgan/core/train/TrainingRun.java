@@ -34,7 +34,12 @@ import java.util.Map;
  * optimizer and trainer state), {@code epochs.jsonl} (one line per epoch), {@code metrics.json}
  * and {@code test_curves.json}. Model selection uses validation AUC when the validation set holds
  * both classes; with a normal-only validation set (clean protocol) it uses the lowest mean
- * validation score, so model selection never needs labelled anomalies.
+ * validation score, so model selection never needs labelled anomalies. An epoch record's
+ * {@code seconds} is the time spent inside training steps.
+ *
+ * <p>{@link #run} does everything; {@link #start}, {@link #step}, {@link #endEpoch} and
+ * {@link #finish} are its pieces, for a loop that drives several runs over the same batches
+ * (mutual learning updates two students alternately on every batch).
  */
 public final class TrainingRun {
 
@@ -60,6 +65,11 @@ public final class TrainingRun {
     private double bestValue = Double.NaN;
     private String criterion;
     private double trainSeconds;
+    /** The current epoch's steps so far: summed loss terms, steps, beats, seconds inside steps. */
+    private final Map<String, Double> epochSums = new LinkedHashMap<>();
+    private int epochSteps;
+    private long epochBeats;
+    private double epochSeconds;
 
     public TrainingRun(BeatGanTrainer trainer, Data data, Options options) {
         this.trainer = trainer;
@@ -69,55 +79,88 @@ public final class TrainingRun {
 
     /** Trains the remaining epochs and returns the content of metrics.json. */
     public Map<String, Object> run() throws IOException {
-        Path out = options.outDir();
-        Files.createDirectories(out);
-        int startEpoch = options.resume() ? resume() : 0;
-        if (!options.resume()) {
-            // a fresh run must not mix with an earlier run's files
-            for (String f : List.of(MODEL, CHECKPOINT, EPOCHS, METRICS, CURVES)) {
-                Files.deleteIfExists(out.resolve(f));
+        int startEpoch = start();
+        skipEpochs(data.train(), startEpoch);
+        for (int epoch = startEpoch; epoch < trainer.config().epochs(); epoch++) {
+            DataSetIterator train = data.train();
+            train.reset();
+            try (ProgressBar bar = progressBar(epoch)) {
+                while (train.hasNext()) {
+                    Map<String, Double> stats = step(train.next(), epoch);
+                    if (bar != null && stats != null) {
+                        bar.step();
+                        bar.setExtraMessage(String.format(" G %.4f D %.4f", stats.get("loss_g"), stats.get("loss_d")));
+                    }
+                }
             }
-        }
-        int epochs = trainer.config().epochs();
-        for (int epoch = startEpoch; epoch < epochs; epoch++) {
-            Map<String, Object> record = trainEpoch(epoch);
-            records.add(record);
-            saveEpoch(epoch);
-            for (TrainingListener l : trainer.listeners()) l.onEpoch(record);
-            LOG.info("epoch {}/{} {}", epoch + 1, epochs, Json.COMPACT.writeValueAsString(record));
+            endEpoch(epoch);
         }
         return finish();
     }
 
-    private Map<String, Object> trainEpoch(int epoch) {
-        BeatGanGraph graph = trainer.graph();
-        DataSetIterator train = data.train();
-        train.reset();
-        Map<String, Double> sums = new LinkedHashMap<>();
-        int steps = 0;
-        long beats = 0;
-        long t0 = System.nanoTime();
-        try (ProgressBar bar = progressBar(epoch)) {
-            while (train.hasNext()) {
-                DataSet ds = train.next();
-                if (ds.numExamples() < 2) {
-                    continue;   // batch norm needs two beats
-                }
-                Map<String, Double> stats = trainer.step(ds.getFeatures(), BeatDataSetIterator.datasetIndices(ds),
-                        epoch);
-                stats.forEach((k, v) -> sums.merge(k, v, Double::sum));
-                steps++;
-                beats += ds.numExamples();
-                if (bar != null) {
-                    bar.step();
-                    bar.setExtraMessage(String.format(" G %.4f D %.4f", stats.get("loss_g"), stats.get("loss_d")));
-                }
-            }
+    /**
+     * Restores the checkpoint when resuming, else clears the output folder's earlier run; returns
+     * the first epoch to train. The caller positions its training iterator with {@link #skipEpochs}.
+     */
+    public int start() throws IOException {
+        Files.createDirectories(options.outDir());
+        if (options.resume()) {
+            return resume();
         }
-        if (steps == 0) {
+        // a fresh run must not mix with an earlier run's files
+        for (String f : List.of(MODEL, CHECKPOINT, EPOCHS, METRICS, CURVES)) {
+            Files.deleteIfExists(options.outDir().resolve(f));
+        }
+        return 0;
+    }
+
+    /**
+     * Advances a fresh training iterator past {@code epochs} finished epochs, so a resumed run
+     * gets the shuffle the uninterrupted run would have used (every epoch starts with a reset).
+     */
+    public static void skipEpochs(DataSetIterator train, int epochs) {
+        for (int e = 0; e < epochs; e++) {
+            train.reset();
+        }
+    }
+
+    /** One training step on a batch; null (no step) for a batch of fewer than 2 beats. */
+    public Map<String, Double> step(DataSet ds, int epoch) {
+        if (ds.numExamples() < 2) {
+            return null;   // batch norm needs two beats
+        }
+        long t0 = System.nanoTime();
+        Map<String, Double> stats = trainer.step(ds.getFeatures(), BeatDataSetIterator.datasetIndices(ds), epoch);
+        epochSeconds += (System.nanoTime() - t0) / 1e9;
+        stats.forEach((k, v) -> epochSums.merge(k, v, Double::sum));
+        epochSteps++;
+        epochBeats += ds.numExamples();
+        return stats;
+    }
+
+    /** After an epoch's steps: validation, model selection, model and checkpoint, log line; returns the record. */
+    public Map<String, Object> endEpoch(int epoch) throws IOException {
+        Map<String, Object> record = epochRecord(epoch);
+        records.add(record);
+        saveEpoch(epoch);
+        for (TrainingListener l : trainer.listeners()) l.onEpoch(record);
+        LOG.info("epoch {}/{} {}", epoch + 1, trainer.config().epochs(), Json.COMPACT.writeValueAsString(record));
+        return record;
+    }
+
+    private Map<String, Object> epochRecord(int epoch) {
+        BeatGanGraph graph = trainer.graph();
+        if (epochSteps == 0) {
             throw new IllegalStateException("The training set yields no batch of at least 2 beats");
         }
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        double seconds = epochSeconds;
+        Map<String, Double> sums = new LinkedHashMap<>(epochSums);
+        int steps = epochSteps;
+        long beats = epochBeats;
+        epochSums.clear();
+        epochSteps = 0;
+        epochBeats = 0;
+        epochSeconds = 0;
         trainSeconds += seconds;
 
         Map<String, Object> record = new LinkedHashMap<>();
@@ -223,16 +266,12 @@ public final class TrainingRun {
         records.addAll(Json.MAPPER.convertValue(state.get("records"), new TypeReference<List<Map<String, Object>>>() {
         }));
         int done = state.get("epochs_completed").asInt();
-        // a fresh iterator is at epoch 0; advance it past the finished epochs so the next epoch
-        // gets the shuffle the uninterrupted run would have used (every epoch starts with a reset)
-        for (int e = 0; e < done; e++) {
-            data.train().reset();
-        }
         LOG.info("Resuming from {} after epoch {} (best epoch {})", ckpt, done, bestEpoch);
         return done;
     }
 
-    private Map<String, Object> finish() throws IOException {
+    /** Evaluates the best model on the test set and writes metrics.json; returns its content. */
+    public Map<String, Object> finish() throws IOException {
         Path out = options.outDir();
         ModelBundle.Loaded best = ModelBundle.load(out.resolve(MODEL));
         Map<String, Object> metrics = new LinkedHashMap<>();
