@@ -169,7 +169,7 @@ public final class BeatGanDistillation implements GeneratorLossExtension {
     }
 
     /** Shapes of the named activations from a 2-beat forward pass (unknown names fail clearly). */
-    private static Map<String, long[]> probeShapes(BeatGanGraph g, Set<String> names, boolean student) {
+    static Map<String, long[]> probeShapes(BeatGanGraph g, Set<String> names, boolean student) {
         for (String n : names) {
             if (!g.sameDiff().hasVariable(n)) {
                 throw new IllegalArgumentException("Tap '" + n + "' does not exist in the " + (student ? "student"

@@ -74,4 +74,36 @@ class DistillAndComparisonTest {
         assertEquals(before, Files.getLastModifiedTime(out.resolve("student-at/seed-1/model.zip")).toMillis(),
                 "a finished run must not be retrained");
     }
+
+    @Test
+    void mutualLearningTrainsBothPeersFromDistillAndExperimentCommands(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("dml.yaml");
+        Files.writeString(cfg, "name: dml\nmodel: {ngf: 4, ndf: 4}\ntraining: {epochs: 1, batchSize: 16, lr: 1.0e-3}\n"
+                + DATA + "distill: {mutual: {peers: 2, weight: 10, logits: score}}\n");
+        Path out = dir.resolve("dml");
+        StringWriter err = new StringWriter();
+        assertEquals(0, Cli.execute(new DistillCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
+                "--out", out.toString(), "--no-progress"), err.toString());
+        for (String peer : new String[]{"peer-1", "peer-2"}) {
+            assertTrue(Files.size(out.resolve(peer).resolve("model.zip")) > 0, peer);
+            JsonNode epoch = Json.MAPPER.readTree(Files.readAllLines(out.resolve(peer).resolve("epochs.jsonl")).get(0));
+            assertTrue(epoch.has("dml_" + (peer.equals("peer-1") ? "peer-2" : "peer-1")), epoch.toString());
+        }
+        assertEquals(2, Cli.execute(new DistillCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
+                "--teacher", "t.zip", "--out", out.toString(), "--no-progress"), "mutual learning has no teacher");
+
+        Path cmp = dir.resolve("cmp.yaml");
+        Files.writeString(cmp, "name: cmp\nmodel: {ngf: 4, ndf: 4}\ntraining: {epochs: 1, batchSize: 16, lr: 1.0e-3}\n"
+                + DATA + "experiment:\n  seeds: [0]\n  teacher: {model: {ngf: 4, ndf: 4}}\n  variants:\n"
+                + "    - {name: dml, mutual: {peers: 2, weight: 10}}\n");
+        Path report = dir.resolve("report");
+        assertEquals(0, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", cmp.toString(),
+                "--out", report.toString(), "--no-progress"), err.toString());
+        JsonNode summary = Json.MAPPER.readTree(report.resolve("report.json").toFile()).path("summary");
+        for (String row : new String[]{"dml/peer-1", "dml/peer-2"}) {
+            assertEquals(1, summary.path(row).path("runs").asInt(), row + " in " + summary);
+        }
+        assertTrue(Files.readString(report.resolve("report.md")).contains("| dml/peer-2 | 1 |"));
+        assertTrue(Files.exists(report.resolve("dml-peer-1/seed-0/model.zip")));
+    }
 }

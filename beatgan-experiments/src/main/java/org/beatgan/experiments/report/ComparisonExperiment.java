@@ -15,6 +15,7 @@ import org.beatgan.core.train.TrainingListener;
 import org.beatgan.core.train.TrainingRun;
 import org.beatgan.distill.DistillConfig;
 import org.beatgan.distill.DistillationExperiment;
+import org.beatgan.distill.MutualLearning;
 import org.beatgan.experiments.bench.InferenceSpeed;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,13 +33,36 @@ import java.util.function.Function;
  * The distillation comparison: a teacher, then every student variant (its distillation terms) for
  * every seed on the same data, then one report (Markdown, JSON, ROC/PR PNGs). Each finished run
  * keeps its folder; rerunning the experiment into the same output skips finished runs and resumes
- * a half-finished one from its checkpoint.
+ * a half-finished one from its checkpoint. A variant with {@code mutual} instead of {@code terms}
+ * trains its peers together (deep mutual learning, {@link MutualLearning}); every peer is a row of
+ * its own, named {@code <variant>/peer-<i>}.
  */
 public final class ComparisonExperiment {
 
     private static final Logger LOG = LoggerFactory.getLogger(ComparisonExperiment.class);
 
-    record Variant(String name, JsonNode terms) {
+    record Variant(String name, JsonNode terms, JsonNode mutual) {
+
+        /** The report rows of this variant: itself, or one per mutual peer. */
+        List<String> runNames() {
+            if (mutual == null) {
+                return List.of(name);
+            }
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < distill().mutual().peers(); i++) names.add(name + "/" + MutualLearning.peerName(i));
+            return names;
+        }
+
+        ObjectNode distillSection() {
+            ObjectNode d = Json.MAPPER.createObjectNode();
+            d.set("terms", terms.isMissingNode() ? Json.MAPPER.createArrayNode() : terms);
+            if (mutual != null) d.set("mutual", mutual);
+            return d;
+        }
+
+        DistillConfig distill() {
+            return DistillConfig.from(distillSection());
+        }
     }
 
     record Row(String variant, long seed, double auc, double ap, double f1, long paramsG, long adapterParams,
@@ -74,12 +98,13 @@ public final class ComparisonExperiment {
         List<Long> seeds = new ArrayList<>();
         exp.get("seeds").forEach(s -> seeds.add(s.asLong()));
         List<Variant> variants = new ArrayList<>();
-        exp.get("variants").forEach(v -> variants.add(new Variant(v.get("name").asText(), v.path("terms"))));
+        exp.get("variants").forEach(v -> variants.add(new Variant(v.get("name").asText(), v.path("terms"),
+                v.get("mutual"))));
         if (seeds.isEmpty() || variants.isEmpty()) {
             throw new IllegalArgumentException("experiment.seeds and experiment.variants must not be empty");
         }
         for (Variant v : variants) {
-            DistillConfig.from(Json.MAPPER.createObjectNode().set("terms", v.terms()));   // validate early
+            v.distill();   // validate early
         }
         ExperimentData.Prepared data = ExperimentData.prepare(cfg.data(), cfg.model().nc(), cfg.training().batchSize());
         LOG.info("data: {}", Json.COMPACT.writeValueAsString(data.summary()));
@@ -91,30 +116,68 @@ public final class ComparisonExperiment {
 
         for (Variant v : variants) {
             for (long seed : seeds) {
-                Path dir = out.resolve(slug(v.name())).resolve("seed-" + seed);
                 try {
-                if (!Files.exists(dir.resolve(TrainingRun.METRICS))) {
-                    ObjectNode o = Json.MAPPER.createObjectNode();
-                    o.putObject("training").put("seed", seed);
-                    o.putObject("distill").set("terms", v.terms());
-                    ExperimentConfig vc = cfg.with(o);
-                    boolean resume = Files.exists(dir.resolve(TrainingRun.CHECKPOINT));
-                    LOG.info("{} seed {}: training{}", v.name(), seed, resume ? " (resuming)" : "");
-                    DistillationExperiment.run(vc, teacher, data, new ExperimentRunner.Options(dir, resume, progress)
-                            .withListeners(listeners.apply(cfg.name() + " " + v.name() + " seed " + seed)));
-                } else {
-                    LOG.info("{} seed {}: already finished, skipped", v.name(), seed);
-                }
-                rows.add(measure(v.name(), seed, dir.resolve(TrainingRun.MODEL), dir));
+                    rows.addAll(v.mutual() != null ? runMutual(v, seed, data) : runStudent(v, seed, teacher, data));
                 } catch (Exception e) {
                     // one method that cannot run (shape, missing inputs, divergence) must not stop the others
                     LOG.warn("{} seed {} failed: {}", v.name(), seed, e.toString());
-                    rows.add(Row.failed(v.name(), seed, e));
+                    v.runNames().forEach(n -> rows.add(Row.failed(n, seed, e)));
                 }
             }
         }
-        return new ComparisonReport(cfg, rows, variants.stream().map(Variant::name).toList(), out, teacherPath,
-                data.summary()).write();
+        return new ComparisonReport(cfg, rows, variants.stream().flatMap(v -> v.runNames().stream()).toList(), out,
+                teacherPath, data.summary()).write();
+    }
+
+    private List<Row> runStudent(Variant v, long seed, BeatGanGraph teacher, ExperimentData.Prepared data)
+            throws IOException {
+        Path dir = runDir(v.name(), seed);
+        if (!Files.exists(dir.resolve(TrainingRun.METRICS))) {
+            ObjectNode o = Json.MAPPER.createObjectNode();
+            o.putObject("training").put("seed", seed);
+            o.putObject("distill").set("terms", v.terms());
+            ExperimentConfig vc = cfg.with(o);
+            boolean resume = Files.exists(dir.resolve(TrainingRun.CHECKPOINT));
+            LOG.info("{} seed {}: training{}", v.name(), seed, resume ? " (resuming)" : "");
+            DistillationExperiment.run(vc, teacher, data, new ExperimentRunner.Options(dir, resume, progress)
+                    .withListeners(listeners.apply(cfg.name() + " " + v.name() + " seed " + seed)));
+        } else {
+            LOG.info("{} seed {}: already finished, skipped", v.name(), seed);
+        }
+        return List.of(measure(v.name(), seed, dir.resolve(TrainingRun.MODEL), dir));
+    }
+
+    /** All peers of a mutual variant train together; finished when every peer finished. */
+    private List<Row> runMutual(Variant v, long seed, ExperimentData.Prepared data) throws IOException {
+        List<String> names = v.runNames();
+        List<Path> dirs = names.stream().map(n -> runDir(n, seed)).toList();
+        if (!dirs.stream().allMatch(d -> Files.exists(d.resolve(TrainingRun.METRICS)))) {
+            ObjectNode o = Json.MAPPER.createObjectNode();
+            o.putObject("training").put("seed", seed);
+            o.set("distill", v.distillSection());
+            ExperimentConfig vc = cfg.with(o);
+            boolean resume = dirs.stream().allMatch(d -> Files.exists(d.resolve(TrainingRun.CHECKPOINT)));
+            LOG.info("{} seed {}: training {} peers together{}", v.name(), seed, names.size(),
+                    resume ? " (resuming)" : "");
+            List<ExperimentRunner.Options> options = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                options.add(new ExperimentRunner.Options(dirs.get(i), resume, false)
+                        .withListeners(listeners.apply(cfg.name() + " " + names.get(i) + " seed " + seed)));
+            }
+            MutualLearning.run(vc, data, options);
+        } else {
+            LOG.info("{} seed {}: already finished, skipped", v.name(), seed);
+        }
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            rows.add(measure(names.get(i), seed, dirs.get(i).resolve(TrainingRun.MODEL), dirs.get(i)));
+        }
+        return rows;
+    }
+
+    /** A run's folder: the report finds its curves there by the run's name (see ComparisonReport). */
+    private Path runDir(String runName, long seed) {
+        return out.resolve(slug(runName)).resolve("seed-" + seed);
     }
 
     private Path trainTeacher(JsonNode overrides, ExperimentData.Prepared data) throws IOException {

@@ -8,6 +8,7 @@ import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraphBuilder;
 import org.beatgan.distill.BeatGanDistillation;
 import org.beatgan.distill.DistillConfig;
+import org.beatgan.distill.MutualTerm;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -29,19 +30,19 @@ class ZooConfigTest {
         List<String> failures = new ArrayList<>();
         Set<String> methods = new HashSet<>();
         for (JsonNode v : cfg.experiment().path("variants")) {
-            DistillConfig d = DistillConfig.from(Json.MAPPER.createObjectNode().set("terms", v.path("terms")));
+            DistillConfig d = new ComparisonExperiment.Variant(v.path("name").asText(), v.path("terms"),
+                    v.get("mutual")).distill();
             d.terms().forEach(t -> methods.add(t.loss()));
-            BeatGanGraph student = BeatGanGraphBuilder.build(cfg.model(), 2);
             try {
-                if (!d.terms().isEmpty()) {
-                    new BeatGanDistillation(teacher, student, d.terms(), cfg.data().trainLimit(), 0);
-                }
+                build(teacher, cfg, d);
+                if (d.mutual() != null) methods.add("dml");
             } catch (RuntimeException e) {
                 failures.add(v.path("name").asText() + ": " + e.getMessage());
             }
         }
         assertEquals(List.of(), failures);
         assertTrue(methods.size() >= 20, "the zoo benchmark covers " + methods);
+        assertTrue(methods.containsAll(Set.of("crd", "dml", "ft")), "the zoo benchmark covers " + methods);
     }
 
     @Test
@@ -51,13 +52,23 @@ class ZooConfigTest {
             for (Path f : files.filter(p -> p.getFileName().toString().startsWith("distill-")).sorted().toList()) {
                 ExperimentConfig cfg = ExperimentConfig.load(f);
                 DistillConfig d = DistillConfig.from(cfg.distill());
-                if (d.terms().isEmpty()) continue;
-                BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 50, 32, 32), 1);
-                new BeatGanDistillation(teacher, BeatGanGraphBuilder.build(cfg.model(), 2), d.terms(),
-                        cfg.data().trainLimit(), 0);
+                if (d.terms().isEmpty() && d.mutual() == null) continue;
+                build(BeatGanGraphBuilder.build(BeatGanConfig.of(1, 50, 32, 32), 1), cfg, d);
                 checked.add(f.getFileName().toString());
             }
         }
-        assertTrue(checked.contains("distill-crd.yaml"), "checked " + checked);
+        assertTrue(checked.containsAll(List.of("distill-crd.yaml", "distill-dml.yaml")), "checked " + checked);
+    }
+
+    /** Joins the config's terms to a student (or, for mutual learning, two peers to each other). */
+    private static void build(BeatGanGraph teacher, ExperimentConfig cfg, DistillConfig d) {
+        if (d.mutual() != null) {
+            BeatGanGraph a = BeatGanGraphBuilder.build(cfg.model(), 2), b = BeatGanGraphBuilder.build(cfg.model(), 3);
+            new MutualTerm(a, java.util.Map.of("peer-2", b), d.mutual());
+            new MutualTerm(b, java.util.Map.of("peer-1", a), d.mutual());
+        } else if (!d.terms().isEmpty()) {
+            new BeatGanDistillation(teacher, BeatGanGraphBuilder.build(cfg.model(), 2), d.terms(),
+                    cfg.data().trainLimit(), 0);
+        }
     }
 }
