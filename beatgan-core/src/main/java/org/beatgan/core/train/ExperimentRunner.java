@@ -19,7 +19,8 @@ import java.util.function.Function;
 
 /**
  * Runs one experiment config end to end: data, model, trainer (with any loss extensions, e.g.
- * distillation), the training run into an output folder. Every command and experiment that
+ * distillation; those that are {@link Pretrainable} pre-train first when the run starts from
+ * scratch), the training run into an output folder. Every command and experiment that
  * trains goes through here.
  */
 public final class ExperimentRunner {
@@ -65,7 +66,16 @@ public final class ExperimentRunner {
                                           Function<BeatGanGraph, List<GeneratorLossExtension>> extensions,
                                           Options options) throws IOException {
         BeatGanGraph graph = BeatGanGraphBuilder.build(cfg.model(), cfg.training().seed());
-        return trainingRun(cfg, graph, extensions.apply(graph), data.data(), options).run();
+        List<GeneratorLossExtension> ext = extensions.apply(graph);
+        TrainingRun run = trainingRun(cfg, graph, ext, data.data(), options);
+        if (!TrainingRun.resumes(options.out(), options.resume())) {
+            for (GeneratorLossExtension e : ext) {
+                if (e instanceof Pretrainable p) {
+                    p.pretrain(data.withFreshIterators().data().train());
+                }
+            }
+        }
+        return run.run();
     }
 
     /**

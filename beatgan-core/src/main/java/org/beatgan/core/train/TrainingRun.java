@@ -235,10 +235,15 @@ public final class TrainingRun {
         AtomicFiles.writeString(out.resolve(EPOCHS), lines.toString());
     }
 
+    /** Whether a run into {@code out} continues from a checkpoint (asked to resume, and one is there). */
+    public static boolean resumes(Path out, boolean resume) {
+        return resume && Files.exists(out.resolve(CHECKPOINT));
+    }
+
     /** Restores graph, optimizers and counters from checkpoint.zip; returns the next epoch index. */
     private int resume() throws IOException {
         Path ckpt = options.outDir().resolve(CHECKPOINT);
-        if (!Files.exists(ckpt)) {
+        if (!resumes(options.outDir(), true)) {
             LOG.info("No checkpoint in {}; starting from epoch 1", options.outDir());
             return 0;
         }
