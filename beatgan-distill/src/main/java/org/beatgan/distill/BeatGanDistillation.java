@@ -4,6 +4,9 @@ import org.beatgan.core.model.ActivationNames;
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.train.Batch;
 import org.beatgan.core.train.GeneratorLossExtension;
+import org.beatgan.core.train.Pretrainable;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -31,8 +34,10 @@ import java.util.Set;
  * created in the student graph before it is built; this extension then feeds the state's
  * per-batch placeholders and passes it the step outputs it asked for after every step. The state
  * needs the training-set size, which the experiment knows (see {@link DistillationExperiment}).
+ * A loss with {@link DistillationLoss#pretraining} (FT's paraphraser) gets it run by
+ * {@link #pretrain} on the teacher's activations of its taps, before student training.
  */
-public final class BeatGanDistillation implements GeneratorLossExtension {
+public final class BeatGanDistillation implements GeneratorLossExtension, Pretrainable {
 
     public static final String TEACHER_PREFIX = "teacher/";
     public static final String TERM_PREFIX = "distill/";
@@ -43,6 +48,8 @@ public final class BeatGanDistillation implements GeneratorLossExtension {
     private final Map<String, String> logged = new LinkedHashMap<>();
     private final Map<String, DistillationLoss> losses = new LinkedHashMap<>();
     private final Map<String, LossState> states = new LinkedHashMap<>();
+    /** Teacher activations of each term's taps by role (for pre-training). */
+    private final Map<String, Map<String, List<String>>> teacherTapsByTerm = new LinkedHashMap<>();
 
     /** For terms without training state (a stateful term then fails, naming what it lacks). */
     public BeatGanDistillation(BeatGanGraph teacher, BeatGanGraph student, List<DistillTermSpec> terms) {
@@ -149,6 +156,9 @@ public final class BeatGanDistillation implements GeneratorLossExtension {
             SDVariable weighted = raw.mul(prefix + "weighted", term.weight());
             sd.addLossVariable(weighted);
             losses.put(term.name(), loss);
+            Map<String, List<String>> taps = new LinkedHashMap<>();
+            resolved.get(i).forEach((role, pairs) -> taps.put(role, pairs.stream().map(p -> p[0]).toList()));
+            teacherTapsByTerm.put(term.name(), taps);
             if (state != null) {
                 states.put(term.name(), state);
             }
@@ -211,6 +221,32 @@ public final class BeatGanDistillation implements GeneratorLossExtension {
         for (LossState s : states.values()) {
             s.afterStep(batch, outputs);
         }
+    }
+
+    /**
+     * Runs every term's {@link DistillationLoss#pretraining} on the teacher's (inference-mode)
+     * activations of the term's taps for the training batches; a pass resets {@code train}.
+     */
+    @Override
+    public void pretrain(DataSetIterator train) {
+        losses.forEach((name, loss) -> {
+            Pretraining p = loss.pretraining();
+            if (p == null) {
+                return;
+            }
+            Map<String, List<String>> taps = teacherTapsByTerm.get(name);
+            String[] all = taps.values().stream().flatMap(List::stream).distinct().toArray(String[]::new);
+            p.run(body -> {
+                train.reset();
+                while (train.hasNext()) {
+                    DataSet ds = train.next();
+                    Map<String, INDArray> acts = teacher.activations(ds.getFeatures(), all);
+                    Map<String, List<INDArray>> byRole = new LinkedHashMap<>();
+                    taps.forEach((role, names) -> byRole.put(role, names.stream().map(acts::get).toList()));
+                    body.accept(byRole);
+                }
+            });
+        });
     }
 
     /** Training state by term name (terms whose loss keeps state only). */

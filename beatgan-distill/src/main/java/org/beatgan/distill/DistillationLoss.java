@@ -27,4 +27,12 @@ public interface DistillationLoss {
     default LossState createState(LossState.Context context) {
         return null;
     }
+
+    /**
+     * What must run on the teacher's features before student training (FT's paraphraser), valid
+     * after {@link #build}; null when nothing must.
+     */
+    default Pretraining pretraining() {
+        return null;
+    }
 }

@@ -47,6 +47,15 @@ public final class LossParams {
         return (int) v;
     }
 
+    /** A count that may be 0 (e.g. pre-training epochs, 0 = none). */
+    public int count(String name, int dflt) {
+        double v = number(name, dflt);
+        if (v != Math.rint(v) || v < 0 || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(lossId + ": " + name + " = " + v + ", expected an integer >= 0");
+        }
+        return (int) v;
+    }
+
     /** Any finite number (e.g. a clamp bound, which may be negative). */
     public double finite(String name, double dflt) {
         double v = number(name, dflt);
