@@ -1,5 +1,6 @@
 package org.beatgan.core.io;
 
+import org.beatgan.core.model.NativeBatchNorm;
 import org.beatgan.core.model.BeatGanConfig;
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraphBuilder;
@@ -38,6 +39,11 @@ import java.util.zip.ZipOutputStream;
  * {@link Loaded#extraArrays()}.
  */
 public final class ModelBundle {
+
+    static {
+        // loaded graphs must get batch-norm ops whose gradient can be built (NativeBatchNorm)
+        NativeBatchNorm.register();
+    }
 
     public static final String GRAPH = "graph.sd";
     public static final String CONFIG = "config.json";

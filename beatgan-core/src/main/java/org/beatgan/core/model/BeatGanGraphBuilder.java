@@ -41,6 +41,10 @@ public final class BeatGanGraphBuilder {
     private SDVariable bnTraining;
     private SDVariable bnInference;
 
+    static {
+        NativeBatchNorm.register();
+    }
+
     private BeatGanGraphBuilder(BeatGanConfig config, DataType dtype) {
         this.config = config;
         this.dtype = dtype;
@@ -214,23 +218,21 @@ public final class BeatGanGraphBuilder {
             runMean = sd.getVariable(name + "/running_mean");
             runVar = sd.getVariable(name + "/running_var");
         }
-        SDVariable mean = h.mean(true, 0, 2);
-        SDVariable var = sd.math().square(h.sub(mean)).mean(true, 0, 2);
+        // Statistics are computed from a stop-gradient copy of h: libnd4j's fused batch norm
+        // backprop already differentiates through batch statistics (NativeBatchNorm), and cutting
+        // the copy at its source keeps SameDiff from back-propagating zeros through the statistics.
+        SDVariable detached = new StopGradient(sd, h).outputVariable();
+        SDVariable mean = detached.mean(true, 0, 2);
+        SDVariable var = sd.math().square(detached.sub(mean)).mean(true, 0, 2);
+        SDVariable batchMean = primary ? sd.reshape(name + "/batch_mean", mean, channels) : mean.reshape(channels);
+        SDVariable batchVar = primary ? sd.reshape(name + "/batch_var", var, channels) : var.reshape(channels);
         if (primary) {
-            sd.reshape(name + "/batch_mean", mean, channels);
-            sd.reshape(name + "/batch_var", var, channels);
             bns.add(new BatchNormStats(name + "/running_mean", name + "/running_var",
                     name + "/batch_mean", name + "/batch_var", length));
         }
-        // The mode switch and the affine parameters act on (1, C, 1) arrays; the (B, C, L) activation
-        // sees one multiply and one add: y = h * scale + shift with scale = gamma / sqrt(var + eps),
-        // shift = beta - mean * scale. Big elementwise ops and their broadcast backprops are what
-        // cost time at BeatGAN's shapes (profiled), so the normalisation is not spelled out on h.
-        SDVariable useMean = mean.mul(bnTraining).add(runMean.reshape(1, channels, 1).mul(bnInference));
-        SDVariable useVar = var.mul(bnTraining).add(runVar.reshape(1, channels, 1).mul(bnInference));
-        SDVariable scale = gamma.reshape(1, channels, 1).mul(sd.math().rsqrt(useVar.add(BN_EPS)));
-        SDVariable shift = beta.reshape(1, channels, 1).sub(useMean.mul(scale));
-        return h.mul(scale).add(shift);
+        SDVariable useMean = batchMean.mul(bnTraining).add(runMean.mul(bnInference));
+        SDVariable useVar = batchVar.mul(bnTraining).add(runVar.mul(bnInference));
+        return new NativeBatchNorm(sd, h, useMean, useVar, gamma, beta, BN_EPS, 1).outputVariable();
     }
 
     private SDVariable weight(String name, long[] shape, long fanSum, List<ParamSpec> params,

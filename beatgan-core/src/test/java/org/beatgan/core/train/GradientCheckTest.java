@@ -31,6 +31,9 @@ class GradientCheckTest {
         BeatGanGraph g = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 3, 2, 2), DataType.DOUBLE, 17);
         g.setAdversarialWeight(0.7);
         g.setTrainingMode(true);
+        // a fixed input: a random one failed 1 of 7 runs (0.4% off), most likely a (leaky) ReLU
+        // input within the finite-difference step of its kink, where central differences are wrong
+        Nd4j.getRandom().setSeed(20261123);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 3, 1, 320).muli(2).subi(1);
         Map<String, INDArray> feed = Map.of(ActivationNames.INPUT, x);
         checkNetwork(g, feed, Network.D, ActivationNames.LOSS_D);
