@@ -76,6 +76,24 @@ class DistillAndComparisonTest {
     }
 
     @Test
+    void identicalVariantsTrainIdenticallyWhateverRanBeforeThem(@TempDir Path dir) throws Exception {
+        // two epochs, so the second epoch's shuffle matters; the teacher is trained first in the
+        // same process and must not advance the variants' shuffles either
+        Path cfg = dir.resolve("same.yaml");
+        Files.writeString(cfg, "name: same\nmodel: {ngf: 4, ndf: 4}\ntraining: {epochs: 2, batchSize: 16, lr: 1.0e-3}\n"
+                + DATA + "experiment:\n  seeds: [0]\n  teacher: {model: {ngf: 8, ndf: 8}, training: {epochs: 1}}\n"
+                + "  variants:\n    - {name: first, terms: []}\n    - {name: second, terms: []}\n");
+        Path out = dir.resolve("out");
+        StringWriter err = new StringWriter();
+        assertEquals(0, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
+                "--out", out.toString(), "--no-progress"), err.toString());
+        JsonNode first = Json.MAPPER.readTree(out.resolve("first/seed-0/metrics.json").toFile()).path("test");
+        JsonNode second = Json.MAPPER.readTree(out.resolve("second/seed-0/metrics.json").toFile()).path("test");
+        assertEquals(first.path("auc").asDouble(), second.path("auc").asDouble(), 0.0);
+        assertEquals(first.path("ap").asDouble(), second.path("ap").asDouble(), 0.0);
+    }
+
+    @Test
     void mutualLearningTrainsBothPeersFromDistillAndExperimentCommands(@TempDir Path dir) throws Exception {
         Path cfg = dir.resolve("dml.yaml");
         Files.writeString(cfg, "name: dml\nmodel: {ngf: 4, ndf: 4}\ntraining: {epochs: 1, batchSize: 16, lr: 1.0e-3}\n"

@@ -109,7 +109,8 @@ public final class ComparisonExperiment {
         ExperimentData.Prepared data = ExperimentData.prepare(cfg.data(), cfg.model().nc(), cfg.training().batchSize());
         LOG.info("data: {}", Json.COMPACT.writeValueAsString(data.summary()));
 
-        Path teacherPath = teacherModel != null ? teacherModel : trainTeacher(exp.path("teacher"), data);
+        Path teacherPath = teacherModel != null ? teacherModel : trainTeacher(exp.path("teacher"),
+                data.withFreshIterators());
         BeatGanGraph teacher = ModelBundle.load(teacherPath).graph();
         List<Row> rows = new ArrayList<>();
         rows.add(measure("teacher", 0, teacherPath, teacherModel != null ? null : out.resolve("teacher")));
@@ -117,7 +118,10 @@ public final class ComparisonExperiment {
         for (Variant v : variants) {
             for (long seed : seeds) {
                 try {
-                    rows.addAll(v.mutual() != null ? runMutual(v, seed, data) : runStudent(v, seed, teacher, data));
+                    // fresh iterators: every variant sees the same epoch shuffles, whichever ran (or was
+                    // skipped as finished) before it
+                    ExperimentData.Prepared fresh = data.withFreshIterators();
+                    rows.addAll(v.mutual() != null ? runMutual(v, seed, fresh) : runStudent(v, seed, teacher, fresh));
                 } catch (Exception e) {
                     // one method that cannot run (shape, missing inputs, divergence) must not stop the others
                     LOG.warn("{} seed {} failed: {}", v.name(), seed, e.toString());
