@@ -2,6 +2,7 @@ package org.beatgan.distill;
 
 import org.beatgan.core.model.ActivationNames;
 import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.model.GeneratorInference;
 import org.beatgan.core.train.Batch;
 import org.beatgan.core.train.GeneratorLossExtension;
 import org.beatgan.core.train.Pretrainable;
@@ -13,6 +14,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -43,6 +45,8 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
     public static final String TERM_PREFIX = "distill/";
 
     private final BeatGanGraph teacher;
+    /** Snapshot of the frozen teacher's generator, made on first use. */
+    private GeneratorInference teacherGenerator;
     private final List<String> teacherTaps = new ArrayList<>();
     private final List<String> adapters = new ArrayList<>();
     private final Map<String, String> logged = new LinkedHashMap<>();
@@ -195,7 +199,7 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
 
     @Override
     public Map<String, INDArray> feed(Batch batch) {
-        Map<String, INDArray> acts = teacher.activations(batch.x(), teacherTaps.toArray(new String[0]));
+        Map<String, INDArray> acts = teacherActivations(batch.x(), teacherTaps.toArray(new String[0]));
         Map<String, INDArray> out = new LinkedHashMap<>();
         acts.forEach((k, v) -> out.put(TEACHER_PREFIX + k, v));
         for (LossState s : states.values()) {
@@ -240,13 +244,28 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
                 train.reset();
                 while (train.hasNext()) {
                     DataSet ds = train.next();
-                    Map<String, INDArray> acts = teacher.activations(ds.getFeatures(), all);
+                    Map<String, INDArray> acts = teacherActivations(ds.getFeatures(), all);
                     Map<String, List<INDArray>> byRole = new LinkedHashMap<>();
                     taps.forEach((role, names) -> byRole.put(role, names.stream().map(acts::get).toList()));
                     body.accept(byRole);
                 }
             });
         });
+    }
+
+    /**
+     * The frozen teacher's inference-mode activations: through {@link GeneratorInference} (plain ND4J
+     * ops, batch norm folded; about twice as fast as SameDiff at batch 64) when every name is a
+     * generator activation, through the teacher's graph otherwise (discriminator taps).
+     */
+    private Map<String, INDArray> teacherActivations(INDArray x, String[] names) {
+        if (Arrays.stream(names).allMatch(GeneratorInference::provides)) {
+            if (teacherGenerator == null) {
+                teacherGenerator = GeneratorInference.of(teacher);
+            }
+            return teacherGenerator.activations(x, names);
+        }
+        return teacher.activations(x, names);
     }
 
     /** Training state by term name (terms whose loss keeps state only). */

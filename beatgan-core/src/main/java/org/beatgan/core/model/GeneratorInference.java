@@ -41,9 +41,11 @@ public final class GeneratorInference {
 
     private enum Activation { LEAKY_RELU, RELU, TANH, NONE }
 
-    private record Layer(Kind kind, INDArray weight, INDArray bias, int kernel, int stride, int pad,
-                         Activation activation) {
+    private record Layer(String output, Kind kind, INDArray weight, INDArray bias, int kernel, int stride,
+                         int pad, Activation activation) {
     }
+
+    private static final java.util.Set<String> PROVIDED = provided();
 
     private final BeatGanConfig config;
     private final DataType dtype;
@@ -64,16 +66,19 @@ public final class GeneratorInference {
     /** Copies the generator's weights and running statistics out of {@code graph}, folding each batch norm. */
     public static GeneratorInference of(BeatGanGraph graph) {
         GeneratorInference g = new GeneratorInference(graph.config(), graph.dataType());
-        g.layers.add(g.conv(graph, "G/enc/conv1/W", null, 4, 2, 1, Activation.LEAKY_RELU));
+        g.layers.add(g.conv(graph, ActivationNames.gEnc(1), "G/enc/conv1/W", null, 4, 2, 1, Activation.LEAKY_RELU));
         for (int k = 2; k <= 5; k++) {
-            g.layers.add(g.conv(graph, "G/enc/conv" + k + "/W", "G/enc/bn" + k, 4, 2, 1, Activation.LEAKY_RELU));
+            g.layers.add(g.conv(graph, ActivationNames.gEnc(k), "G/enc/conv" + k + "/W", "G/enc/bn" + k, 4, 2, 1,
+                    Activation.LEAKY_RELU));
         }
-        g.layers.add(g.conv(graph, "G/enc/conv6/W", null, 10, 1, 0, Activation.NONE));
-        g.layers.add(g.deconv(graph, "G/dec/convT1/W", "G/dec/bn1", 10, 1, 0, Activation.RELU));
+        g.layers.add(g.conv(graph, ActivationNames.G_LATENT, "G/enc/conv6/W", null, 10, 1, 0, Activation.NONE));
+        g.layers.add(g.deconv(graph, ActivationNames.gDec(1), "G/dec/convT1/W", "G/dec/bn1", 10, 1, 0,
+                Activation.RELU));
         for (int k = 2; k <= 5; k++) {
-            g.layers.add(g.deconv(graph, "G/dec/convT" + k + "/W", "G/dec/bn" + k, 4, 2, 1, Activation.RELU));
+            g.layers.add(g.deconv(graph, ActivationNames.gDec(k), "G/dec/convT" + k + "/W", "G/dec/bn" + k, 4, 2,
+                    1, Activation.RELU));
         }
-        g.layers.add(g.deconv(graph, "G/dec/convT6/W", null, 4, 2, 1, Activation.TANH));
+        g.layers.add(g.deconv(graph, ActivationNames.G_OUT, "G/dec/convT6/W", null, 4, 2, 1, Activation.TANH));
         return g;
     }
 
@@ -84,15 +89,48 @@ public final class GeneratorInference {
     /** Per-beat anomaly score: mean squared reconstruction error, shape (batch). */
     public synchronized INDArray scores(INDArray x) {
         Plan plan = plan(checked(x));
-        INDArray out = plan.run();
-        out.subi(plan.input);
-        out.muli(out);
-        return out.mean(1, 2);
+        return score(plan, plan.run());
+    }
+
+    private static INDArray score(Plan plan, INDArray out) {
+        INDArray diff = out.sub(plan.input);
+        return diff.muli(diff).mean(1, 2);
     }
 
     /** G(x), shape (batch, nc, isize). */
     public synchronized INDArray reconstruct(INDArray x) {
         return plan(checked(x)).run().dup();
+    }
+
+    /** The generator's named activations this path computes (see {@link ActivationNames}). */
+    public static boolean provides(String name) {
+        return PROVIDED.contains(name);
+    }
+
+    /**
+     * Named generator activations in inference mode, as {@link BeatGanGraph#activations} gives them
+     * (encoder and decoder activations after batch norm and activation, latent, output, score).
+     *
+     * @throws IllegalArgumentException for a name outside the generator (e.g. the discriminator's)
+     */
+    public synchronized Map<String, INDArray> activations(INDArray x, String... names) {
+        for (String n : names) {
+            if (!provides(n)) {
+                throw new IllegalArgumentException("'" + n + "' is not a generator activation computed by "
+                        + "GeneratorInference; it provides " + PROVIDED);
+            }
+        }
+        Plan plan = plan(checked(x));
+        INDArray out = plan.run();
+        Map<String, INDArray> result = new LinkedHashMap<>();
+        for (String n : names) {
+            if (n.equals(ActivationNames.G_SCORE)) {
+                result.put(n, score(plan, out));
+            } else {
+                result.put(n, plan.outputs.get(n).dup());
+            }
+        }
+        return result;
     }
 
     private INDArray checked(INDArray x) {
@@ -120,6 +158,7 @@ public final class GeneratorInference {
     private Plan newPlan(long batch) {
         INDArray input = Nd4j.create(dtype, batch, config.nc(), config.isize());
         List<Runnable> ops = new ArrayList<>();
+        Map<String, INDArray> outputs = new LinkedHashMap<>();
         INDArray h = input;
         for (Layer l : layers) {
             long c = l.weight.size(2);
@@ -138,6 +177,7 @@ public final class GeneratorInference {
                         .isSameMode(false).dataFormat("NCHW").build())));
                 h = out;
             }
+            outputs.put(l.output, h);
             switch (l.activation) {
                 case LEAKY_RELU -> ops.add(exec(new LeakyReLU(h, h, LEAKY_SLOPE)));
                 case RELU -> ops.add(exec(new RectifiedLinear(h, h, 0.0)));
@@ -146,7 +186,7 @@ public final class GeneratorInference {
                 }
             }
         }
-        return new Plan(input, h, ops);
+        return new Plan(input, h, outputs, ops);
     }
 
     private static Runnable exec(CustomOp op) {
@@ -157,7 +197,7 @@ public final class GeneratorInference {
         return () -> Nd4j.exec(op);
     }
 
-    private record Plan(INDArray input, INDArray output, List<Runnable> ops) {
+    private record Plan(INDArray input, INDArray output, Map<String, INDArray> outputs, List<Runnable> ops) {
         INDArray run() {
             ops.forEach(Runnable::run);
             return output;
@@ -165,17 +205,19 @@ public final class GeneratorInference {
     }
 
     /** Conv weight (k, Cin, Cout); a following batch norm scales output channel c (the last axis). */
-    private Layer conv(BeatGanGraph g, String weight, String bn, int kernel, int stride, int pad, Activation act) {
+    private Layer conv(BeatGanGraph g, String output, String weight, String bn, int kernel, int stride, int pad,
+                       Activation act) {
         INDArray w = g.array(weight).dup();
         INDArray bias = fold(g, bn, w, 2, w.size(2));
-        return new Layer(Kind.CONV, w, bias, kernel, stride, pad, act);
+        return new Layer(output, Kind.CONV, w, bias, kernel, stride, pad, act);
     }
 
     /** Deconv weight (1, k, Cout, Cin); a following batch norm scales output channel c (axis 2). */
-    private Layer deconv(BeatGanGraph g, String weight, String bn, int kernel, int stride, int pad, Activation act) {
+    private Layer deconv(BeatGanGraph g, String output, String weight, String bn, int kernel, int stride, int pad,
+                         Activation act) {
         INDArray w = g.array(weight).dup();
         INDArray bias = fold(g, bn, w, 2, w.size(2));
-        return new Layer(Kind.DECONV, w, bias, kernel, stride, pad, act);
+        return new Layer(output, Kind.DECONV, w, bias, kernel, stride, pad, act);
     }
 
     /**
@@ -194,6 +236,16 @@ public final class GeneratorInference {
         INDArray scale = gamma.div(Transforms.sqrt(var.add(BN_EPS), false));
         w.muli(scale.reshape(broadcastShape(w.rank(), channelAxis, channels)));
         return beta.sub(mean.mul(scale));
+    }
+
+    private static java.util.Set<String> provided() {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        for (int k = 1; k <= 5; k++) names.add(ActivationNames.gEnc(k));
+        names.add(ActivationNames.G_LATENT);
+        for (int k = 1; k <= 5; k++) names.add(ActivationNames.gDec(k));
+        names.add(ActivationNames.G_OUT);
+        names.add(ActivationNames.G_SCORE);
+        return java.util.Collections.unmodifiableSet(names);
     }
 
     private static long[] broadcastShape(int rank, int axis, long channels) {

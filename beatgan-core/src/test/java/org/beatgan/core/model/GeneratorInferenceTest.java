@@ -7,6 +7,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,6 +39,29 @@ class GeneratorInferenceTest {
         assertEquals(0.0, s.sub(sRef).amaxNumber().doubleValue(), 1e-12 * sRef.amaxNumber().doubleValue());
         // batch norm is folded, not skipped: the running statistics moved away from (0, 1)
         assertTrue(g.array("G/dec/bn1/running_mean").amaxNumber().doubleValue() > 1e-3);
+    }
+
+    @Test
+    void everyNamedGeneratorActivationMatchesTheGraph() {
+        BeatGanGraph g = trained(DataType.DOUBLE, 1, 4);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 6, 1, 320).muli(2).subi(1);
+        GeneratorInference fast = GeneratorInference.of(g);
+        String[] names = ActivationNames.all().stream().filter(GeneratorInference::provides).toArray(String[]::new);
+        assertEquals(13, names.length, "5 encoder, latent, 5 decoder, output, score");
+        Map<String, INDArray> expected = g.activations(x, names);
+        Map<String, INDArray> got = fast.activations(x, names);
+        for (String n : names) {
+            assertArrayEquals(expected.get(n).shape(), got.get(n).shape(), n);
+            double scale = Math.max(1e-3, expected.get(n).amaxNumber().doubleValue());
+            assertEquals(0.0, got.get(n).sub(expected.get(n)).amaxNumber().doubleValue(), 1e-11 * scale, n);
+        }
+        // returned arrays are copies: a second call must not change the first call's results
+        INDArray latent = got.get(ActivationNames.G_LATENT).dup();
+        fast.activations(x.mul(-1), ActivationNames.G_LATENT);
+        assertEquals(latent, got.get(ActivationNames.G_LATENT));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> fast.activations(x, ActivationNames.D_LOGIT));
+        assertTrue(e.getMessage().contains("D/logit"), e.getMessage());
     }
 
     @Test
