@@ -2,9 +2,8 @@ package org.beatgan.core.model;
 
 /**
  * Where one batch-norm layer keeps its running statistics and where a training pass publishes
- * its batch statistics. The built-in batch-norm op cannot be differentiated in DL4J M2.1, so the
- * layer is written from elementary ops and the running statistics are CONSTANT arrays updated in
- * place after each step (see shared platform notes).
+ * its batch statistics. The running statistics are CONSTANT arrays updated in place after each
+ * step; the layer itself is a {@link NativeBatchNorm}.
  *
  * @param runningMean name of the running-mean constant (C)
  * @param runningVar  name of the running-variance constant (C), unbiased as in PyTorch

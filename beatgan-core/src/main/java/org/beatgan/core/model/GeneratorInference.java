@@ -2,23 +2,27 @@ package org.beatgan.core.model;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv1DConfig;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.DeConv2DConfig;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.CustomOp;
 import org.nd4j.linalg.api.ops.Op;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv1D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.DeConv2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv1DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.DeConv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.scalar.LeakyReLU;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The generator in inference mode, run as plain ND4J ops on a snapshot of a {@link BeatGanGraph}'s
@@ -45,7 +49,7 @@ public final class GeneratorInference {
                          int pad, Activation activation) {
     }
 
-    private static final java.util.Set<String> PROVIDED = provided();
+    private static final Set<String> PROVIDED = provided();
 
     private final BeatGanConfig config;
     private final DataType dtype;
@@ -66,19 +70,19 @@ public final class GeneratorInference {
     /** Copies the generator's weights and running statistics out of {@code graph}, folding each batch norm. */
     public static GeneratorInference of(BeatGanGraph graph) {
         GeneratorInference g = new GeneratorInference(graph.config(), graph.dataType());
-        g.layers.add(g.conv(graph, ActivationNames.gEnc(1), "G/enc/conv1/W", null, 4, 2, 1, Activation.LEAKY_RELU));
+        g.layers.add(g.layer(Kind.CONV, graph, ActivationNames.gEnc(1), "G/enc/conv1/W", null, 4, 2, 1, Activation.LEAKY_RELU));
         for (int k = 2; k <= 5; k++) {
-            g.layers.add(g.conv(graph, ActivationNames.gEnc(k), "G/enc/conv" + k + "/W", "G/enc/bn" + k, 4, 2, 1,
+            g.layers.add(g.layer(Kind.CONV, graph, ActivationNames.gEnc(k), "G/enc/conv" + k + "/W", "G/enc/bn" + k, 4, 2, 1,
                     Activation.LEAKY_RELU));
         }
-        g.layers.add(g.conv(graph, ActivationNames.G_LATENT, "G/enc/conv6/W", null, 10, 1, 0, Activation.NONE));
-        g.layers.add(g.deconv(graph, ActivationNames.gDec(1), "G/dec/convT1/W", "G/dec/bn1", 10, 1, 0,
+        g.layers.add(g.layer(Kind.CONV, graph, ActivationNames.G_LATENT, "G/enc/conv6/W", null, 10, 1, 0, Activation.NONE));
+        g.layers.add(g.layer(Kind.DECONV, graph, ActivationNames.gDec(1), "G/dec/convT1/W", "G/dec/bn1", 10, 1, 0,
                 Activation.RELU));
         for (int k = 2; k <= 5; k++) {
-            g.layers.add(g.deconv(graph, ActivationNames.gDec(k), "G/dec/convT" + k + "/W", "G/dec/bn" + k, 4, 2,
+            g.layers.add(g.layer(Kind.DECONV, graph, ActivationNames.gDec(k), "G/dec/convT" + k + "/W", "G/dec/bn" + k, 4, 2,
                     1, Activation.RELU));
         }
-        g.layers.add(g.deconv(graph, ActivationNames.G_OUT, "G/dec/convT6/W", null, 4, 2, 1, Activation.TANH));
+        g.layers.add(g.layer(Kind.DECONV, graph, ActivationNames.G_OUT, "G/dec/convT6/W", null, 4, 2, 1, Activation.TANH));
         return g;
     }
 
@@ -139,7 +143,7 @@ public final class GeneratorInference {
         }
         long[] s = x.shape();
         if (s.length != 3 || s[1] != config.nc() || s[2] != config.isize() || s[0] < 1) {
-            throw new IllegalArgumentException("Input beats have shape " + java.util.Arrays.toString(s)
+            throw new IllegalArgumentException("Input beats have shape " + Arrays.toString(s)
                     + ", expected (batch, nc=" + config.nc() + ", " + config.isize() + ")");
         }
         return x;
@@ -204,20 +208,15 @@ public final class GeneratorInference {
         }
     }
 
-    /** Conv weight (k, Cin, Cout); a following batch norm scales output channel c (the last axis). */
-    private Layer conv(BeatGanGraph g, String output, String weight, String bn, int kernel, int stride, int pad,
-                       Activation act) {
+    /**
+     * A layer with its batch norm folded in. Both weight layouts keep the output channel on axis 2:
+     * conv (k, Cin, Cout) and deconv (1, k, Cout, Cin).
+     */
+    private Layer layer(Kind kind, BeatGanGraph g, String output, String weight, String bn, int kernel, int stride,
+                        int pad, Activation act) {
         INDArray w = g.array(weight).dup();
         INDArray bias = fold(g, bn, w, 2, w.size(2));
-        return new Layer(output, Kind.CONV, w, bias, kernel, stride, pad, act);
-    }
-
-    /** Deconv weight (1, k, Cout, Cin); a following batch norm scales output channel c (axis 2). */
-    private Layer deconv(BeatGanGraph g, String output, String weight, String bn, int kernel, int stride, int pad,
-                         Activation act) {
-        INDArray w = g.array(weight).dup();
-        INDArray bias = fold(g, bn, w, 2, w.size(2));
-        return new Layer(output, Kind.DECONV, w, bias, kernel, stride, pad, act);
+        return new Layer(output, kind, w, bias, kernel, stride, pad, act);
     }
 
     /**
@@ -238,19 +237,19 @@ public final class GeneratorInference {
         return beta.sub(mean.mul(scale));
     }
 
-    private static java.util.Set<String> provided() {
-        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+    private static Set<String> provided() {
+        Set<String> names = new LinkedHashSet<>();
         for (int k = 1; k <= 5; k++) names.add(ActivationNames.gEnc(k));
         names.add(ActivationNames.G_LATENT);
         for (int k = 1; k <= 5; k++) names.add(ActivationNames.gDec(k));
         names.add(ActivationNames.G_OUT);
         names.add(ActivationNames.G_SCORE);
-        return java.util.Collections.unmodifiableSet(names);
+        return Collections.unmodifiableSet(names);
     }
 
     private static long[] broadcastShape(int rank, int axis, long channels) {
         long[] s = new long[rank];
-        java.util.Arrays.fill(s, 1);
+        Arrays.fill(s, 1);
         s[axis] = channels;
         return s;
     }
