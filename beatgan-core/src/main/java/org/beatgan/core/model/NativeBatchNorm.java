@@ -46,6 +46,16 @@ public final class NativeBatchNorm extends BatchNorm {
         super(sd, input, mean, variance, gamma, beta, epsilon, new int[]{channelAxis});
     }
 
+    /**
+     * Ignores the properties a copy or a loaded graph hands over: ND4J would look them up among
+     * this class's own declared fields, find none and log four warnings per batch norm per copy.
+     * Nothing is lost: the op runs, and {@link #doDiff} builds its derivative, from the integer and
+     * float arguments, which copies and loads keep.
+     */
+    @Override
+    public void setPropertiesForFunction(Map<String, Object> properties) {
+    }
+
     @Override
     public List<SDVariable> doDiff(List<SDVariable> gradients) {
         List<SDVariable> inputs = new ArrayList<>(Arrays.asList(args()));

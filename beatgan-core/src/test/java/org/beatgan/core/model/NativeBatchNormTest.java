@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -94,6 +95,11 @@ class NativeBatchNormTest {
         SameDiff loaded = SameDiff.load(f, true);
         assertTrue(loaded.getOps().values().stream().anyMatch(o -> o.getOp() instanceof NativeBatchNorm),
                 "loaded batchnorm ops are NativeBatchNorm");
+        NativeBatchNorm bn = (NativeBatchNorm) loaded.getOps().values().stream()
+                .filter(o -> o.getOp() instanceof NativeBatchNorm).findFirst().orElseThrow().getOp();
+        // what the op and its derivative run on survives the round trip: gamma, beta, axis; epsilon
+        assertArrayEquals(new long[]{1, 1, 1}, bn.iArgs());
+        assertArrayEquals(new double[]{EPS}, bn.tArgs(), 0.0);
         INDArray expected = sd.calculateGradients(Map.of(), "x").get("x");
         INDArray got = loaded.calculateGradients(Map.of(), "x").get("x");
         assertEquals(0.0, got.sub(expected).amaxNumber().doubleValue(), 1e-12);
