@@ -2,6 +2,7 @@ package org.beatgan.core.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Architecture of one BeatGAN (generator + discriminator).
@@ -48,6 +49,18 @@ public record BeatGanConfig(int nc, int isize, int nz, int ngf, int ndf) {
 
     public BeatGanConfig withNc(int nc) {
         return new BeatGanConfig(nc, isize, nz, ngf, ndf);
+    }
+
+    /** Fails with a message naming the expected shape (batch, nc, isize), not an op error deep in a graph. */
+    public void checkBeats(INDArray x) {
+        if (x == null) {
+            throw new IllegalArgumentException("Input beats are null");
+        }
+        long[] s = x.shape();
+        if (s.length != 3 || s[1] != nc || s[2] != isize || s[0] < 1) {
+            throw new IllegalArgumentException("Input beats have shape " + java.util.Arrays.toString(s)
+                    + ", expected (batch, nc=" + nc + ", " + isize + ")");
+        }
     }
 
     private static void require(boolean ok, String field, int value, String expected) {

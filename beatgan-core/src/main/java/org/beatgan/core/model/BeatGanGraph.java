@@ -209,14 +209,7 @@ public final class BeatGanGraph {
 
     /** Fails with a message naming the expected shape, not an op error deep in the graph. */
     public void checkInput(INDArray x) {
-        if (x == null) {
-            throw new IllegalArgumentException("Input beats are null");
-        }
-        long[] s = x.shape();
-        if (s.length != 3 || s[1] != config.nc() || s[2] != config.isize() || s[0] < 1) {
-            throw new IllegalArgumentException("Input beats have shape " + java.util.Arrays.toString(s)
-                    + ", expected (batch, nc=" + config.nc() + ", " + config.isize() + ")");
-        }
+        config.checkBeats(x);
     }
 
     /** Every SameDiff variable holding state (trainable parameters and BN running statistics). */

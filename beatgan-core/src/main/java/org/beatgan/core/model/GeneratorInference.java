@@ -139,14 +139,7 @@ public final class GeneratorInference {
     }
 
     private INDArray checked(INDArray x) {
-        if (x == null) {
-            throw new IllegalArgumentException("Input beats are null");
-        }
-        long[] s = x.shape();
-        if (s.length != 3 || s[1] != config.nc() || s[2] != config.isize() || s[0] < 1) {
-            throw new IllegalArgumentException("Input beats have shape " + Arrays.toString(s)
-                    + ", expected (batch, nc=" + config.nc() + ", " + config.isize() + ")");
-        }
+        config.checkBeats(x);
         return x;
     }
 
