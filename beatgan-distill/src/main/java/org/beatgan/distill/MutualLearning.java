@@ -8,7 +8,6 @@ import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraphBuilder;
 import org.beatgan.core.train.ExperimentRunner;
 import org.beatgan.core.train.TrainingRun;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -84,37 +83,11 @@ public final class MutualLearning {
                     peers.get(i)));
             i++;
         }
-        return train(runs, data.data().train(), List.copyOf(graphs.keySet()), cfg.training().epochs());
-    }
-
-    private static Map<String, Map<String, Object>> train(List<TrainingRun> runs, DataSetIterator train,
-                                                          List<String> names, int epochs) throws IOException {
-        int start = -1;
-        for (int i = 0; i < runs.size(); i++) {
-            int s = runs.get(i).start();
-            if (start >= 0 && s != start) {
-                throw new IOException("Mutual peers resume from different epochs (" + names.get(0) + " after epoch "
-                        + start + ", " + names.get(i) + " after epoch " + s + "); they must advance together: "
-                        + "start over with a new --out folder or without --resume");
-            }
-            start = s;
-        }
-        TrainingRun.skipEpochs(train, start);
-        for (int epoch = start; epoch < epochs; epoch++) {
-            train.reset();
-            while (train.hasNext()) {
-                var batch = train.next();
-                for (TrainingRun r : runs) {
-                    r.step(batch, epoch);
-                }
-            }
-            for (TrainingRun r : runs) {
-                r.endEpoch(epoch);
-            }
-        }
+        List<Map<String, Object>> results = TrainingRun.runTogether(runs);
         Map<String, Map<String, Object>> metrics = new LinkedHashMap<>();
-        for (int i = 0; i < runs.size(); i++) {
-            metrics.put(names.get(i), runs.get(i).finish());
+        List<String> names = List.copyOf(graphs.keySet());
+        for (int p = 0; p < names.size(); p++) {
+            metrics.put(names.get(p), results.get(p));
         }
         return metrics;
     }

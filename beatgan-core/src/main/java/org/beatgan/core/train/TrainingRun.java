@@ -37,9 +37,8 @@ import java.util.Map;
  * validation score, so model selection never needs labelled anomalies. An epoch record's
  * {@code seconds} is the time spent inside training steps.
  *
- * <p>{@link #run} does everything; {@link #start}, {@link #step}, {@link #endEpoch} and
- * {@link #finish} are its pieces, for a loop that drives several runs over the same batches
- * (mutual learning updates two students alternately on every batch).
+ * <p>{@link #run} trains one run; {@link #runTogether} trains several over the same batches
+ * (mutual learning updates its students alternately on every batch).
  */
 public final class TrainingRun {
 
@@ -79,30 +78,60 @@ public final class TrainingRun {
 
     /** Trains the remaining epochs and returns the content of metrics.json. */
     public Map<String, Object> run() throws IOException {
-        int startEpoch = start();
-        skipEpochs(data.train(), startEpoch);
-        for (int epoch = startEpoch; epoch < trainer.config().epochs(); epoch++) {
-            DataSetIterator train = data.train();
+        return runTogether(List.of(this)).get(0);
+    }
+
+    /**
+     * Trains several runs over the same batches: every run takes one step on each batch, in list
+     * order, then each ends its epoch (mutual learning updates its peers alternately this way).
+     * The batches come from the first run's training iterator; the first run's progress bar shows.
+     * All runs resume or none do: their checkpoints must be at the same epoch. Returns each run's
+     * metrics.json content, in list order.
+     */
+    public static List<Map<String, Object>> runTogether(List<TrainingRun> runs) throws IOException {
+        TrainingRun first = runs.get(0);
+        int startEpoch = first.start();
+        for (TrainingRun r : runs.subList(1, runs.size())) {
+            int s = r.start();
+            if (s != startEpoch) {
+                throw new IOException("Runs trained together resume from different epochs (" + first.options.outDir()
+                        + " after epoch " + startEpoch + ", " + r.options.outDir() + " after epoch " + s
+                        + "); they must advance together: start over with a new --out folder or without --resume");
+            }
+        }
+        DataSetIterator train = first.data.train();
+        skipEpochs(train, startEpoch);
+        for (int epoch = startEpoch; epoch < first.trainer.config().epochs(); epoch++) {
             train.reset();
-            try (ProgressBar bar = progressBar(epoch)) {
+            try (ProgressBar bar = first.progressBar(epoch)) {
                 while (train.hasNext()) {
-                    Map<String, Double> stats = step(train.next(), epoch);
+                    DataSet batch = train.next();
+                    Map<String, Double> stats = null;
+                    for (TrainingRun r : runs) {
+                        stats = r.step(batch, epoch);
+                    }
                     if (bar != null && stats != null) {
                         bar.step();
                         bar.setExtraMessage(String.format(" G %.4f D %.4f", stats.get("loss_g"), stats.get("loss_d")));
                     }
                 }
             }
-            endEpoch(epoch);
+            for (TrainingRun r : runs) {
+                r.endEpoch(epoch);
+            }
         }
-        return finish();
+        List<Map<String, Object>> metrics = new ArrayList<>();
+        for (TrainingRun r : runs) {
+            metrics.add(r.finish());
+        }
+        return metrics;
     }
 
     /**
      * Restores the checkpoint when resuming, else clears the output folder's earlier run; returns
-     * the first epoch to train. The caller positions its training iterator with {@link #skipEpochs}.
+     * the first epoch to train.
      */
-    public int start() throws IOException {
+    private int start() throws IOException {
         Files.createDirectories(options.outDir());
         if (options.resume()) {
             return resume();
@@ -118,14 +147,14 @@ public final class TrainingRun {
      * Advances a fresh training iterator past {@code epochs} finished epochs, so a resumed run
      * gets the shuffle the uninterrupted run would have used (every epoch starts with a reset).
      */
-    public static void skipEpochs(DataSetIterator train, int epochs) {
+    private static void skipEpochs(DataSetIterator train, int epochs) {
         for (int e = 0; e < epochs; e++) {
             train.reset();
         }
     }
 
     /** One training step on a batch; null (no step) for a batch of fewer than 2 beats. */
-    public Map<String, Double> step(DataSet ds, int epoch) {
+    private Map<String, Double> step(DataSet ds, int epoch) {
         if (ds.numExamples() < 2) {
             return null;   // batch norm needs two beats
         }
@@ -139,7 +168,7 @@ public final class TrainingRun {
     }
 
     /** After an epoch's steps: validation, model selection, model and checkpoint, log line; returns the record. */
-    public Map<String, Object> endEpoch(int epoch) throws IOException {
+    private Map<String, Object> endEpoch(int epoch) throws IOException {
         Map<String, Object> record = epochRecord(epoch);
         records.add(record);
         saveEpoch(epoch);
@@ -276,7 +305,7 @@ public final class TrainingRun {
     }
 
     /** Evaluates the best model on the test set and writes metrics.json; returns its content. */
-    public Map<String, Object> finish() throws IOException {
+    private Map<String, Object> finish() throws IOException {
         Path out = options.outDir();
         ModelBundle.Loaded best = ModelBundle.load(out.resolve(MODEL));
         Map<String, Object> metrics = new LinkedHashMap<>();
