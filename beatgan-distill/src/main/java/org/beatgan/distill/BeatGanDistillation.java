@@ -6,6 +6,7 @@ import org.beatgan.core.model.GeneratorInference;
 import org.beatgan.core.train.Batch;
 import org.beatgan.core.train.GeneratorLossExtension;
 import org.beatgan.core.train.Pretrainable;
+import org.beatgan.distill.ops.DistillOps;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -99,9 +100,7 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
         }
         Map<String, long[]> studentShapes = probeShapes(student, studentNames, true);
         for (String t : tapNames) {
-            long[] s = teacherShapes.get(t).clone();
-            s[0] = -1;
-            sd.placeHolder(TEACHER_PREFIX + t, student.dataType(), s);
+            DistillOps.batchPlaceholder(sd, TEACHER_PREFIX + t, student.dataType(), teacherShapes.get(t));
             teacherTaps.add(t);
         }
 
@@ -156,9 +155,7 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
                     return sd.constant(prefix + name, init.castTo(student.dataType()));
                 }
             };
-            SDVariable raw = sd.identity(prefix + "loss", loss.build(in));
-            SDVariable weighted = raw.mul(prefix + "weighted", term.weight());
-            sd.addLossVariable(weighted);
+            addWeightedTerm(sd, prefix, loss.build(in), term.weight(), "distill_" + term.name(), logged);
             losses.put(term.name(), loss);
             Map<String, List<String>> taps = new LinkedHashMap<>();
             resolved.get(i).forEach((role, pairs) -> taps.put(role, pairs.stream().map(p -> p[0]).toList()));
@@ -166,9 +163,20 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
             if (state != null) {
                 states.put(term.name(), state);
             }
-            logged.put("distill_" + term.name(), raw.name());
-            logged.put("distill_" + term.name() + "_weighted", weighted.name());
         }
+    }
+
+    /**
+     * Adds {@code weight * value} to the generator's loss as variables {@code <prefix>loss} and
+     * {@code <prefix>weighted}, logged as {@code <logKey>} and {@code <logKey>_weighted}.
+     */
+    static void addWeightedTerm(SameDiff sd, String prefix, SDVariable value, double weight, String logKey,
+                                Map<String, String> logged) {
+        SDVariable raw = sd.identity(prefix + "loss", value);
+        SDVariable weighted = raw.mul(prefix + "weighted", weight);
+        sd.addLossVariable(weighted);
+        logged.put(logKey, raw.name());
+        logged.put(logKey + "_weighted", weighted.name());
     }
 
     /** "G/enc/act3" taps the same activation on both sides; "A => B" taps teacher A, student B. */

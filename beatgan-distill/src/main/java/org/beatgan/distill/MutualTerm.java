@@ -4,6 +4,7 @@ import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.train.Batch;
 import org.beatgan.core.train.GeneratorLossExtension;
 import org.beatgan.distill.loss.DmlLoss;
+import org.beatgan.distill.ops.DistillOps;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -64,20 +65,14 @@ public final class MutualTerm implements GeneratorLossExtension {
                         + " here; peers must produce logits of the same shape");
             }
             String placeholderName = PEER_PREFIX + name + "/" + activation;
-            long[] ph = shape.clone();
-            ph[0] = -1;
-            SDVariable ph0 = sd.placeHolder(placeholderName, self.dataType(), ph);
-            Tensor theirs = LogitSources.apply(sd, "logits", activation, ph0, shape);
+            SDVariable ph = DistillOps.batchPlaceholder(sd, placeholderName, self.dataType(), shape);
+            Tensor theirs = LogitSources.apply(sd, "logits", activation, ph, shape);
             placeholders.put(name, placeholderName);
             DmlLoss dml = new DmlLoss(LossParams.empty("dml"));
             dml.build(inputs(sd, own, theirs));
-            String prefix = TERM_PREFIX + name + "/";
             // loss_net1 only: this peer's own part; the peer's part is that peer's own business
-            SDVariable raw = sd.identity(prefix + "loss", dml.lossNet1());
-            SDVariable weighted = raw.mul(prefix + "weighted", weight);
-            sd.addLossVariable(weighted);
-            logged.put("dml_" + name, raw.name());
-            logged.put("dml_" + name + "_weighted", weighted.name());
+            BeatGanDistillation.addWeightedTerm(sd, TERM_PREFIX + name + "/", dml.lossNet1(), weight, "dml_" + name,
+                    logged);
         });
     }
 

@@ -41,9 +41,7 @@ public final class FtParaphraser implements Pretraining {
         this.epochs = epochs;
         long c = teacher.channels();
         int dims = teacher.spatial().length;
-        long[] shape = teacher.shape().clone();
-        shape[0] = -1;
-        SDVariable t = sd.placeHolder(INPUT, teacher.var().dataType(), shape);
+        SDVariable t = DistillOps.batchPlaceholder(sd, INPUT, teacher.var().dataType(), teacher.shape());
         List<String> vars = new ArrayList<>();
         SDVariable code = ft.convStack(sd, t, dims, new long[][]{{c, c}, {factors, c}, {factors, factors}},
                 "paraphraser", 0, (n, init) -> {

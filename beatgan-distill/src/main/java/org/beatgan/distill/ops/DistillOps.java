@@ -37,6 +37,13 @@ public final class DistillOps {
     private DistillOps() {
     }
 
+    /** A placeholder for batches of {@code example}'s shape with any batch size (axis 0 left open). */
+    public static SDVariable batchPlaceholder(SameDiff sd, String name, DataType type, long[] example) {
+        long[] shape = example.clone();
+        shape[0] = -1;
+        return sd.placeHolder(name, type, shape);
+    }
+
     /**
      * log_softmax along axis 1 of (B, K) logits: z - m - log(sum exp(z - m)) with m the row max.
      * M2.1's own logSoftmax returns NaN for logits of size ~1e4 (real models reach 50-150 and
