@@ -121,7 +121,7 @@ public final class ComparisonExperiment {
                     // fresh iterators: every variant sees the same epoch shuffles, whichever ran (or was
                     // skipped as finished) before it
                     ExperimentData.Prepared fresh = data.withFreshIterators();
-                    rows.addAll(v.mutual() != null ? runMutual(v, seed, fresh) : runStudent(v, seed, teacher, fresh));
+                    rows.addAll(runVariant(v, seed, teacher, fresh));
                 } catch (Exception e) {
                     // one method that cannot run (shape, missing inputs, divergence) must not stop the others
                     LOG.warn("{} seed {} failed: {}", v.name(), seed, e.toString());
@@ -133,26 +133,12 @@ public final class ComparisonExperiment {
                 teacherPath, data.summary()).write();
     }
 
-    private List<Row> runStudent(Variant v, long seed, BeatGanGraph teacher, ExperimentData.Prepared data)
+    /**
+     * Trains one variant for one seed, unless all its runs finished: a student distilled from the
+     * teacher, or the peers of a mutual variant trained together; returns a row per run.
+     */
+    private List<Row> runVariant(Variant v, long seed, BeatGanGraph teacher, ExperimentData.Prepared data)
             throws IOException {
-        Path dir = runDir(v.name(), seed);
-        if (!Files.exists(dir.resolve(TrainingRun.METRICS))) {
-            ObjectNode o = Json.MAPPER.createObjectNode();
-            o.putObject("training").put("seed", seed);
-            o.putObject("distill").set("terms", v.terms());
-            ExperimentConfig vc = cfg.with(o);
-            boolean resume = Files.exists(dir.resolve(TrainingRun.CHECKPOINT));
-            LOG.info("{} seed {}: training{}", v.name(), seed, resume ? " (resuming)" : "");
-            DistillationExperiment.run(vc, teacher, data, new ExperimentRunner.Options(dir, resume, progress)
-                    .withListeners(listeners.apply(cfg.name() + " " + v.name() + " seed " + seed)));
-        } else {
-            LOG.info("{} seed {}: already finished, skipped", v.name(), seed);
-        }
-        return List.of(measure(v.name(), seed, dir.resolve(TrainingRun.MODEL), dir));
-    }
-
-    /** All peers of a mutual variant train together; finished when every peer finished. */
-    private List<Row> runMutual(Variant v, long seed, ExperimentData.Prepared data) throws IOException {
         List<String> names = v.runNames();
         List<Path> dirs = names.stream().map(n -> runDir(n, seed)).toList();
         if (!dirs.stream().allMatch(d -> Files.exists(d.resolve(TrainingRun.METRICS)))) {
@@ -161,14 +147,20 @@ public final class ComparisonExperiment {
             o.set("distill", v.distillSection());
             ExperimentConfig vc = cfg.with(o);
             boolean resume = dirs.stream().allMatch(d -> Files.exists(d.resolve(TrainingRun.CHECKPOINT)));
-            LOG.info("{} seed {}: training {} peers together{}", v.name(), seed, names.size(),
+            boolean mutual = v.mutual() != null;
+            LOG.info("{} seed {}: training{}{}", v.name(), seed, mutual ? " " + names.size() + " peers together" : "",
                     resume ? " (resuming)" : "");
             List<ExperimentRunner.Options> options = new ArrayList<>();
             for (int i = 0; i < names.size(); i++) {
-                options.add(new ExperimentRunner.Options(dirs.get(i), resume, false)
+                // one progress bar per line of output: none for peers trained together
+                options.add(new ExperimentRunner.Options(dirs.get(i), resume, progress && !mutual)
                         .withListeners(listeners.apply(cfg.name() + " " + names.get(i) + " seed " + seed)));
             }
-            MutualLearning.run(vc, data, options);
+            if (mutual) {
+                MutualLearning.run(vc, data, options);
+            } else {
+                DistillationExperiment.run(vc, teacher, data, options.get(0));
+            }
         } else {
             LOG.info("{} seed {}: already finished, skipped", v.name(), seed);
         }
