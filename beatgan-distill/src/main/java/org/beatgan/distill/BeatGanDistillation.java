@@ -2,7 +2,6 @@ package org.beatgan.distill;
 
 import org.beatgan.core.model.ActivationNames;
 import org.beatgan.core.model.BeatGanGraph;
-import org.beatgan.core.model.GeneratorInference;
 import org.beatgan.core.train.Batch;
 import org.beatgan.core.train.GeneratorLossExtension;
 import org.beatgan.core.train.Pretrainable;
@@ -15,7 +14,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -45,9 +43,7 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
     public static final String TEACHER_PREFIX = "teacher/";
     public static final String TERM_PREFIX = "distill/";
 
-    private final BeatGanGraph teacher;
-    /** Snapshot of the frozen teacher's generator, made on first use. */
-    private GeneratorInference teacherGenerator;
+    private final TeacherModel teacher;
     private final List<String> teacherTaps = new ArrayList<>();
     private final List<String> adapters = new ArrayList<>();
     private final Map<String, String> logged = new LinkedHashMap<>();
@@ -72,7 +68,7 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
             throw new IllegalArgumentException("Teacher has nc=" + teacher.config().nc() + " leads, student nc="
                     + student.config().nc() + "; both must read the same beats");
         }
-        this.teacher = teacher;
+        this.teacher = new TeacherModel(teacher);
         SameDiff sd = student.sameDiff();
         Set<String> tapNames = new LinkedHashSet<>();
         List<Map<String, List<String[]>>> resolved = new ArrayList<>();
@@ -128,7 +124,7 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
             });
             String prefix = TERM_PREFIX + term.name() + "/";
             LossState state = loss.createState(new LossState.Context(sd, prefix, student.dataType(), trainingSetSize,
-                    seed));
+                    seed, student, this.teacher));
             LossInputs in = new LossInputs() {
                 public SameDiff sd() {
                     return sd;
@@ -192,6 +188,9 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
 
     /** Shapes of the named activations from a 2-beat forward pass (unknown names fail clearly). */
     static Map<String, long[]> probeShapes(BeatGanGraph g, Set<String> names, boolean student) {
+        if (names.isEmpty()) {
+            return Map.of();
+        }
         for (String n : names) {
             if (!g.sameDiff().hasVariable(n)) {
                 throw new IllegalArgumentException("Tap '" + n + "' does not exist in the " + (student ? "student"
@@ -255,24 +254,14 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
                     Map<String, INDArray> acts = teacherActivations(ds.getFeatures(), all);
                     Map<String, List<INDArray>> byRole = new LinkedHashMap<>();
                     taps.forEach((role, names) -> byRole.put(role, names.stream().map(acts::get).toList()));
+                    byRole.put(Pretraining.BEATS, List.of(ds.getFeatures()));
                     body.accept(byRole);
                 }
             });
         });
     }
 
-    /**
-     * The frozen teacher's inference-mode activations: through {@link GeneratorInference} (plain ND4J
-     * ops, batch norm folded; about twice as fast as SameDiff at batch 64) when every name is a
-     * generator activation, through the teacher's graph otherwise (discriminator taps).
-     */
     private Map<String, INDArray> teacherActivations(INDArray x, String[] names) {
-        if (Arrays.stream(names).allMatch(GeneratorInference::provides)) {
-            if (teacherGenerator == null) {
-                teacherGenerator = GeneratorInference.of(teacher);
-            }
-            return teacherGenerator.activations(x, names);
-        }
         return teacher.activations(x, names);
     }
 
@@ -296,7 +285,7 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
     }
 
     public BeatGanGraph teacher() {
-        return teacher;
+        return teacher.graph();
     }
 
 }

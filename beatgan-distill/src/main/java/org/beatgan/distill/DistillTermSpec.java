@@ -18,6 +18,8 @@ import java.util.Map;
  *   inputs: {feats: [G/enc/act1, G/enc/act2, "G/enc/act3 => G/enc/act3"]}
  * </pre>
  * An input is a tap: an activation name used on both sides, or {@code "teacher => student"}.
+ * Losses that run the models on beats of their own ({@code sobolev_fd}, {@code lwm_fd},
+ * {@code bss_score}) tap nothing and take no {@code inputs}.
  * For the role {@code logits}, three BeatGAN-specific sources exist besides activation names:
  * {@code score} (per-beat anomaly scores, softmax across the batch: the seeds' choice),
  * {@code discriminator} (D's logit as a two-class [z, 0] logit per beat) and
@@ -40,8 +42,13 @@ public record DistillTermSpec(String name, String loss, double weight, JsonNode 
                     + ", expected a finite weight >= 0");
         }
         Map<String, List<String>> in = new LinkedHashMap<>();
-        if (inputs == null || !inputs.isObject() || inputs.isEmpty()) {
-            throw new IllegalArgumentException("Distillation term '" + loss + "' needs 'inputs' (role -> taps)");
+        if (inputs == null || inputs.isNull()) {
+            // losses that tap nothing (sobolev_fd, lwm_fd, bss_score); one that needs a role says so when built
+            return new DistillTermSpec(name == null ? loss : name, loss, w, params, in);
+        }
+        if (!inputs.isObject()) {
+            throw new IllegalArgumentException("Distillation term '" + loss + "': 'inputs' must map roles to taps, got "
+                    + inputs);
         }
         inputs.fields().forEachRemaining(e -> {
             List<String> taps = new ArrayList<>();

@@ -39,6 +39,7 @@ public final class DistillationLosses {
         FACTORIES.put("fitnet", FitNetLoss::new);
         RelationalLosses.registerInto(FACTORIES);
         AdapterLosses.registerInto(FACTORIES);
+        ModelProbeLosses.registerInto(FACTORIES);
         Set<String> planned = new TreeSet<>(ZOO);
         planned.removeAll(FACTORIES.keySet());
         PLANNED = Set.copyOf(planned);

@@ -1,5 +1,6 @@
 package org.beatgan.distill;
 
+import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.train.Batch;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -20,9 +21,21 @@ public interface LossState {
 
     /**
      * Where the state lives: the student graph, the term's variable-name prefix, the student's
-     * data type, the training-set size (0 when unknown) and the run's seed.
+     * data type, the training-set size (0 when unknown), the run's seed, and the two models for
+     * losses that run them on inputs of their own (perturbed or adversarial beats); the models are
+     * null where a loss is built outside a BeatGAN distillation (reference vectors).
      */
-    record Context(SameDiff sd, String prefix, DataType dataType, int trainingSetSize, long seed) {
+    record Context(SameDiff sd, String prefix, DataType dataType, int trainingSetSize, long seed,
+                   BeatGanGraph student, TeacherModel teacher) {
+
+        /** The student and teacher models, or a clear failure for a loss that needs them. */
+        public BeatGanGraph requireStudent(String lossId) {
+            if (student == null || teacher == null) {
+                throw new IllegalArgumentException(lossId + " runs the student and teacher BeatGAN on beats of its own; "
+                        + "it works in a BeatGAN teacher -> student distillation only");
+            }
+            return student;
+        }
     }
 
     /** State tensors by input name; the loss reads them through {@link LossInputs#student(String)}. */

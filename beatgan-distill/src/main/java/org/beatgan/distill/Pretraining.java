@@ -14,7 +14,13 @@ import java.util.function.Consumer;
  */
 public interface Pretraining {
 
-    /** One pass over the training batches, each given as the teacher tensors of the loss's roles. */
+    /** Key of the batch's beats themselves in what a {@link TeacherPass} gives, next to the roles. */
+    String BEATS = "beats";
+
+    /**
+     * One pass over the training batches, each given as the teacher tensors of the loss's roles,
+     * plus the beats under {@link #BEATS}.
+     */
     @FunctionalInterface
     interface TeacherPass {
         void forEachBatch(Consumer<Map<String, List<INDArray>>> batch);

@@ -207,6 +207,33 @@ public final class BeatGanGraph {
         return activations(x, ActivationNames.G_SCORE).get(ActivationNames.G_SCORE);
     }
 
+    /**
+     * The generator applied once more, with this graph's weights, to other beats {@code beats}
+     * (B', nc, isize) in this graph: perturbed or adversarial copies a loss needs, differentiable
+     * with respect to the generator's weights like the primary pass. Activations are named
+     * {@code scope + "/" + name}. Batch norm uses the pass's own batch statistics in training mode
+     * and the running statistics in inference mode; only the primary pass updates running
+     * statistics.
+     */
+    public GeneratorPass applyGenerator(String scope, SDVariable beats) {
+        return BeatGanGraphBuilder.reapplyGenerator(this, scope, beats, 0, beats);
+    }
+
+    /**
+     * The generator's remainder after encoder activation {@code activation} ("G/enc/act1" ..
+     * "G/enc/act5"), applied to {@code value} of that activation's shape, with the score measured
+     * against {@code beats}: how the anomaly score responds to a change of an inner activation.
+     */
+    public GeneratorPass applyGeneratorFrom(String scope, String activation, SDVariable value, SDVariable beats) {
+        for (int k = 1; k <= 5; k++) {
+            if (ActivationNames.gEnc(k).equals(activation)) {
+                return BeatGanGraphBuilder.reapplyGenerator(this, scope, value, k, beats);
+            }
+        }
+        throw new IllegalArgumentException("A generator pass can start after an encoder activation G/enc/act1.."
+                + "G/enc/act5, not '" + activation + "'");
+    }
+
     /** Fails with a message naming the expected shape, not an op error deep in the graph. */
     public void checkInput(INDArray x) {
         config.checkBeats(x);

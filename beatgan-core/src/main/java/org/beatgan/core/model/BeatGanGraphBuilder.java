@@ -10,9 +10,7 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import static org.beatgan.core.model.ActivationNames.*;
 
@@ -32,12 +30,13 @@ public final class BeatGanGraphBuilder {
 
     private final BeatGanConfig config;
     private final DataType dtype;
-    private final SameDiff sd = SameDiff.create();
+    private final SameDiff sd;
+    /** Name prefix of the generator's activations: null for the primary pass, else "scope/". */
+    private final String scope;
     private final List<ParamSpec> gParams = new ArrayList<>();
     private final List<ParamSpec> dParams = new ArrayList<>();
     private final List<BatchNormStats> gBatchNorms = new ArrayList<>();
     private final List<BatchNormStats> dBatchNorms = new ArrayList<>();
-    private final Map<String, SDVariable> dWeights = new HashMap<>();
     private SDVariable bnTraining;
     private SDVariable bnInference;
 
@@ -45,9 +44,11 @@ public final class BeatGanGraphBuilder {
         NativeBatchNorm.register();
     }
 
-    private BeatGanGraphBuilder(BeatGanConfig config, DataType dtype) {
+    private BeatGanGraphBuilder(BeatGanConfig config, DataType dtype, SameDiff sd, String scope) {
         this.config = config;
         this.dtype = dtype;
+        this.sd = sd;
+        this.scope = scope;
     }
 
     /** Builds a freshly initialised BeatGAN in float32. */
@@ -59,7 +60,7 @@ public final class BeatGanGraphBuilder {
         if (!dtype.isFPType()) {
             throw new IllegalArgumentException("BeatGAN needs a floating-point data type, got " + dtype);
         }
-        BeatGanGraph graph = new BeatGanGraphBuilder(config, dtype).assemble();
+        BeatGanGraph graph = new BeatGanGraphBuilder(config, dtype, SameDiff.create(), null).assemble();
         graph.initialize(seed);
         return graph;
     }
@@ -70,13 +71,8 @@ public final class BeatGanGraphBuilder {
         bnInference = bnTraining.rsub(1.0);
 
         // ---- generator
-        SDVariable gAct5 = encoderBody("G", x, gParams, gBatchNorms, false);
-        SDVariable latent = conv(G_LATENT, gAct5, weight("G/enc/conv6/W",
-                new long[]{10, config.ndf() * 16L, config.nz()}, (config.ndf() * 16L + config.nz()) * 10,
-                gParams, false), 10, 1, 0);
-        SDVariable gOut = decoder(latent);
-        SDVariable diff = gOut.sub(x);
-        sd.math().square(diff).mean(G_SCORE, 1, 2);
+        GeneratorPass g = generator(x, 0, x, gParams, gBatchNorms);
+        SDVariable gOut = g.out();
 
         // ---- discriminator on real beats (trainable weights, publishes running statistics)
         SDVariable dLogit = sd.reshape(D_LOGIT, discriminatorLogit("D", x, dParams, dBatchNorms, false), -1);
@@ -96,8 +92,9 @@ public final class BeatGanGraphBuilder {
         lossReal.add(LOSS_D, lossFake);
 
         // ---- generator loss: reconstruction + feature matching through a frozen copy of D
-        SDVariable lossRec = sd.math().square(diff).mean(LOSS_G_REC);
-        SDVariable advFeatures = encoderBody("Dadv", gOut, null, null, true);
+        // every beat has isize * nc values, so the mean of the per-beat scores is the overall mean
+        SDVariable lossRec = g.score().mean(LOSS_G_REC);
+        SDVariable advFeatures = encoderBody("Dadv", gOut, 0, null, null, true);
         SDVariable realFeatures = new StopGradient(sd, sd.getVariable(D_FEATURES)).outputVariable();
         SDVariable lossAdv = sd.math().square(advFeatures.sub(realFeatures)).mean(LOSS_G_ADV);
         // the adversarial weight is a constant that a trainer overwrites in place
@@ -109,29 +106,70 @@ public final class BeatGanGraphBuilder {
     }
 
     /**
+     * The generator applied once more to {@code input} in an existing BeatGAN graph, with the
+     * graph's own weights (no new parameters): from the beats ({@code fromStage} 0) or from encoder
+     * activation {@code fromStage} (1..5). Activations are named {@code scope + "/" + name}; the
+     * score is against {@code beats}. Batch norms use the pass's own batch statistics in training
+     * mode and the running statistics in inference mode, and publish nothing.
+     */
+    static GeneratorPass reapplyGenerator(BeatGanGraph graph, String scope, SDVariable input, int fromStage,
+                                          SDVariable beats) {
+        if (scope == null || scope.isBlank() || scope.endsWith("/")) {
+            throw new IllegalArgumentException("Generator pass scope must be a non-blank name without a trailing '/', got '"
+                    + scope + "'");
+        }
+        if (fromStage < 0 || fromStage > 5) {
+            throw new IllegalArgumentException("Generator passes start at the beats (0) or an encoder activation "
+                    + "(1..5), got " + fromStage);
+        }
+        BeatGanGraphBuilder b = new BeatGanGraphBuilder(graph.config(), graph.dataType(), graph.sameDiff(), scope);
+        b.bnTraining = graph.sameDiff().getVariable(BeatGanGraph.BN_MODE);
+        b.bnInference = b.bnTraining.rsub(1.0);
+        return b.generator(input, fromStage, beats, null, null);
+    }
+
+    /**
+     * Generator from stage {@code fromStage}: encoder, latent, decoder and per-beat score against
+     * {@code beats}. Null {@code params} reuses the graph's weights.
+     */
+    private GeneratorPass generator(SDVariable input, int fromStage, SDVariable beats, List<ParamSpec> params,
+                                    List<BatchNormStats> bns) {
+        SDVariable act5 = encoderBody("G", input, fromStage, params, bns, false);
+        SDVariable latent = conv(scoped(G_LATENT), act5, weight("G/enc/conv6/W",
+                new long[]{10, config.ndf() * 16L, config.nz()}, (config.ndf() * 16L + config.nz()) * 10,
+                params, false), 10, 1, 0);
+        SDVariable out = decoder(latent, params, bns);
+        SDVariable score = sd.math().square(out.sub(beats)).mean(scoped(G_SCORE), 1, 2);
+        return new GeneratorPass(scope, out, score);
+    }
+
+    private String scoped(String name) {
+        return scope == null ? name : scope + "/" + name;
+    }
+
+    /**
      * Encoder body shared by G and D: Conv(nc->ndf)+LReLU, then 4x [Conv(c->2c)+BN+LReLU], ending
      * at (ndf*16) x 10. Generator and discriminator each own one set of weights.
      *
-     * @param params      where new parameters are recorded; null to reuse the discriminator's
+     * @param fromStage   0: {@code input} is beats; k (1..5): {@code input} is activation k
+     * @param params      where new parameters are recorded; null to reuse the graph's
      * @param bns         where batch-norm statistics are published; null for secondary passes
      * @param stopWeights run with stop-gradient copies of the (discriminator) weights
      */
-    private SDVariable encoderBody(String prefix, SDVariable input, List<ParamSpec> params,
+    private SDVariable encoderBody(String prefix, SDVariable input, int fromStage, List<ParamSpec> params,
                                    List<BatchNormStats> bns, boolean stopWeights) {
         String paramPrefix = prefix.equals("G") ? "G/enc" : "D";
-        long c = config.ndf();
-        long len = config.isize() / 2;
-        SDVariable h = conv(null, input, weight(paramPrefix + "/conv1/W", new long[]{4, config.nc(), c},
-                (config.nc() + c) * 4, params, stopWeights), 4, 2, 1);
-        h = sd.nn().leakyRelu(actName(prefix, 1), h, LEAKY_SLOPE);
-        for (int k = 2; k <= 5; k++) {
-            long c2 = c * 2;
-            len /= 2;
-            h = conv(null, h, weight(paramPrefix + "/conv" + k + "/W", new long[]{4, c, c2}, (c + c2) * 4,
+        SDVariable h = input;
+        for (int k = fromStage + 1; k <= 5; k++) {
+            long cIn = k == 1 ? config.nc() : config.ndf() << (k - 2);
+            long c = config.ndf() << (k - 1);
+            long len = config.isize() >> k;
+            h = conv(null, h, weight(paramPrefix + "/conv" + k + "/W", new long[]{4, cIn, c}, (cIn + c) * 4,
                     params, stopWeights), 4, 2, 1);
-            h = batchNorm(prefix, paramPrefix + "/bn" + k, h, c2, len, params, bns, stopWeights);
+            if (k > 1) {
+                h = batchNorm(prefix, paramPrefix + "/bn" + k, h, c, len, params, bns, stopWeights);
+            }
             h = sd.nn().leakyRelu(actName(prefix, k), h, LEAKY_SLOPE);
-            c = c2;
         }
         return h;
     }
@@ -139,16 +177,16 @@ public final class BeatGanGraphBuilder {
     /** Discriminator: encoder body plus Conv(ndf*16 -> 1, k10); returns the (B, 1, 1) logit. */
     private SDVariable discriminatorLogit(String prefix, SDVariable input, List<ParamSpec> params,
                                           List<BatchNormStats> bns, boolean stopWeights) {
-        SDVariable features = encoderBody(prefix, input, params, bns, stopWeights);
+        SDVariable features = encoderBody(prefix, input, 0, params, bns, stopWeights);
         long c = config.ndf() * 16L;
         return conv(null, features, weight("D/conv6/W", new long[]{10, c, 1}, (c + 1) * 10, params,
                 stopWeights), 10, 1, 0);
     }
 
-    private static String actName(String prefix, int k) {
+    private String actName(String prefix, int k) {
         switch (prefix) {
             case "G":
-                return gEnc(k);
+                return scoped(gEnc(k));
             case "D":
                 return dEnc(k);
             default:
@@ -157,25 +195,25 @@ public final class BeatGanGraphBuilder {
     }
 
     /** Decoder: ConvT(nz->ngf*16,k10)+BN+ReLU, 4x [ConvT(c->c/2,k4,s2)+BN+ReLU], ConvT(->nc)+Tanh. */
-    private SDVariable decoder(SDVariable z) {
+    private SDVariable decoder(SDVariable z, List<ParamSpec> params, List<BatchNormStats> bns) {
         long c = config.ngf() * 16L;
         long len = 10;
         SDVariable h = deconv(z, weight("G/dec/convT1/W", new long[]{1, 10, c, config.nz()},
-                (config.nz() + c) * 10, gParams, false), 10, 1, 0);
-        h = batchNorm("G", "G/dec/bn1", h, c, len, gParams, gBatchNorms, false);
-        h = sd.nn().relu(gDec(1), h, 0.0);
+                (config.nz() + c) * 10, params, false), 10, 1, 0);
+        h = batchNorm("G", "G/dec/bn1", h, c, len, params, bns, false);
+        h = sd.nn().relu(scoped(gDec(1)), h, 0.0);
         for (int k = 2; k <= 5; k++) {
             long c2 = c / 2;
             len *= 2;
             h = deconv(h, weight("G/dec/convT" + k + "/W", new long[]{1, 4, c2, c}, (c + c2) * 4,
-                    gParams, false), 4, 2, 1);
-            h = batchNorm("G", "G/dec/bn" + k, h, c2, len, gParams, gBatchNorms, false);
-            h = sd.nn().relu(gDec(k), h, 0.0);
+                    params, false), 4, 2, 1);
+            h = batchNorm("G", "G/dec/bn" + k, h, c2, len, params, bns, false);
+            h = sd.nn().relu(scoped(gDec(k)), h, 0.0);
             c = c2;
         }
         h = deconv(h, weight("G/dec/convT6/W", new long[]{1, 4, config.nc(), c}, (c + config.nc()) * 4,
-                gParams, false), 4, 2, 1);
-        return sd.nn().tanh(G_OUT, h);
+                params, false), 4, 2, 1);
+        return sd.nn().tanh(scoped(G_OUT), h);
     }
 
     private SDVariable conv(String name, SDVariable in, SDVariable w, int kernel, int stride, int pad) {
@@ -240,20 +278,17 @@ public final class BeatGanGraphBuilder {
         return param(name, shape, ParamSpec.Kind.CONV_WEIGHT, fanSum, params, stopWeights);
     }
 
-    /** Creates a parameter (params != null) or looks up the discriminator's existing one. */
+    /** Creates a parameter (params != null) or looks up the graph's existing one. */
     private SDVariable param(String name, long[] shape, ParamSpec.Kind kind, long fanSum,
                              List<ParamSpec> params, boolean stopWeights) {
         SDVariable v;
         if (params != null) {
             v = sd.var(name, Nd4j.zeros(dtype, shape));
             params.add(new ParamSpec(name, kind, fanSum));
-            if (name.startsWith("D/")) {
-                dWeights.put(name, v);
-            }
         } else {
-            v = dWeights.get(name);
+            v = sd.getVariable(name);
             if (v == null) {
-                throw new IllegalStateException("Discriminator parameter " + name + " used before creation");
+                throw new IllegalStateException("Parameter " + name + " used before creation");
             }
         }
         return stopWeights ? new StopGradient(sd, v).outputVariable() : v;

@@ -42,11 +42,11 @@ public final class GeneratorInference {
     private static final double LEAKY_SLOPE = 0.2;
     private static final double BN_EPS = 1e-5;
 
-    private enum Kind { CONV, DECONV }
+    enum Kind { CONV, DECONV }
 
-    private enum Activation { LEAKY_RELU, RELU, TANH, NONE }
+    enum Activation { LEAKY_RELU, RELU, TANH, NONE }
 
-    private record Layer(String output, Kind kind, INDArray weight, INDArray bias, int kernel, int stride,
+    record Layer(String output, Kind kind, INDArray weight, INDArray bias, int kernel, int stride,
                          int pad, Activation activation) {
     }
 
@@ -89,6 +89,11 @@ public final class GeneratorInference {
 
     public BeatGanConfig config() {
         return config;
+    }
+
+    /** The same folded generator as a differentiable graph, for input and activation gradients. */
+    public GeneratorGradients gradients() {
+        return new GeneratorGradients(config, dtype, layers);
     }
 
     /** Per-beat anomaly score: mean squared reconstruction error, shape (batch). */
