@@ -35,7 +35,9 @@ import java.util.Set;
  * created in the student graph before it is built; this extension then feeds the state's
  * per-batch placeholders and passes it the step outputs it asked for after every step. The state
  * needs the training-set size, which the experiment knows (see {@link DistillationExperiment}).
- * A loss with {@link DistillationLoss#pretraining} (FT's paraphraser) gets it run by
+ * States also get both models, so a loss can run them on beats of its own (sobolev_fd, lwm_fd,
+ * bss_score probe the student through extra generator passes in its graph). A loss with
+ * {@link DistillationLoss#pretraining} (FT's paraphraser, BSS's threshold) gets it run by
  * {@link #pretrain} on the teacher's activations of its taps, before student training.
  */
 public final class BeatGanDistillation implements GeneratorLossExtension, Pretrainable {
@@ -206,7 +208,7 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
 
     @Override
     public Map<String, INDArray> feed(Batch batch) {
-        Map<String, INDArray> acts = teacherActivations(batch.x(), teacherTaps.toArray(new String[0]));
+        Map<String, INDArray> acts = teacher.activations(batch.x(), teacherTaps.toArray(new String[0]));
         Map<String, INDArray> out = new LinkedHashMap<>();
         acts.forEach((k, v) -> out.put(TEACHER_PREFIX + k, v));
         for (LossState s : states.values()) {
@@ -251,7 +253,7 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
                 train.reset();
                 while (train.hasNext()) {
                     DataSet ds = train.next();
-                    Map<String, INDArray> acts = teacherActivations(ds.getFeatures(), all);
+                    Map<String, INDArray> acts = teacher.activations(ds.getFeatures(), all);
                     Map<String, List<INDArray>> byRole = new LinkedHashMap<>();
                     taps.forEach((role, names) -> byRole.put(role, names.stream().map(acts::get).toList()));
                     byRole.put(Pretraining.BEATS, List.of(ds.getFeatures()));
@@ -259,10 +261,6 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
                 }
             });
         });
-    }
-
-    private Map<String, INDArray> teacherActivations(INDArray x, String[] names) {
-        return teacher.activations(x, names);
     }
 
     /** Training state by term name (terms whose loss keeps state only). */

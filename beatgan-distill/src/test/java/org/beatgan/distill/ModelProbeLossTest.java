@@ -301,6 +301,34 @@ class ModelProbeLossTest {
     }
 
     @Test
+    void probeLossesStayFiniteOnFlatBeatsAndTinyBatches() throws Exception {
+        for (int batch : new int[]{1, 2}) {
+            for (boolean flat : new boolean[]{true, false}) {
+                BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 8, 4, 4), 23);
+                BeatGanDistillation d = new BeatGanDistillation(teacher, student, List.of(
+                        BeatGanDistillationTest.term("{name: sob, loss: sobolev_fd}"),
+                        BeatGanDistillationTest.term("{name: cam, loss: lwm_fd}"),
+                        BeatGanDistillationTest.term("{name: bss, loss: bss_score, params: {threshold: 0.05}}")));
+                INDArray x = flat ? Nd4j.zeros(DataType.FLOAT, batch, 1, 320) : realBeats(batch, DataType.FLOAT);
+                Map<String, INDArray> feed = new HashMap<>(d.feed(Batch.of(x)));
+                feed.put(ActivationNames.INPUT, x);
+                student.setTrainingMode(true);
+                SameDiff sd = student.sameDiff();
+                for (String term : new String[]{"sob", "cam", "bss"}) {
+                    String lossName = "distill/" + term + "/loss";
+                    double v = sd.output(feed, lossName).get(lossName).getDouble(0);
+                    sd.setLossVariables(lossName);
+                    Map<String, INDArray> g = sd.calculateGradients(feed, student.paramNames(BeatGanGraph.Network.G)
+                            .toArray(new String[0]));
+                    String where = term + " batch " + batch + (flat ? " of flat beats" : "");
+                    assertTrue(Double.isFinite(v), where + ": loss " + v);
+                    g.forEach((n, a) -> assertFalse(a.isNaN().any() || a.isInfinite().any(), where + ": gradient of " + n));
+                }
+            }
+        }
+    }
+
+    @Test
     void probeLossesNeedTheModelsAndCheckTheirParameters() throws Exception {
         DistillationLoss sob = DistillationLosses.create("sobolev_fd", null);
         SameDiff sd = SameDiff.create();
