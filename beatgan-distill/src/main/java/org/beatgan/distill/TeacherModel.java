@@ -12,7 +12,9 @@ import java.util.Map;
  * The frozen teacher as distillation reads it, in inference mode: named activations, anomaly
  * scores and their exact gradients. Generator work runs on snapshots of the teacher's weights
  * ({@link GeneratorInference}, {@link GeneratorGradients}), made on first use; the teacher never
- * changes during distillation, so they never go stale.
+ * changes during distillation, so they never go stale. The snapshots are made once, under a lock;
+ * the teacher's graph itself (discriminator taps) is not thread-safe, which is why
+ * {@link BeatGanDistillation} runs all its tap work on one thread.
  */
 public final class TeacherModel {
 
@@ -29,7 +31,7 @@ public final class TeacherModel {
     }
 
     /** The generator in inference mode (plain ND4J ops, batch norm folded). */
-    public GeneratorInference generator() {
+    public synchronized GeneratorInference generator() {
         if (generator == null) {
             generator = GeneratorInference.of(graph);
         }
@@ -37,7 +39,7 @@ public final class TeacherModel {
     }
 
     /** Exact per-beat gradients of the teacher's anomaly score (inference mode). */
-    public GeneratorGradients gradients() {
+    public synchronized GeneratorGradients gradients() {
         if (gradients == null) {
             gradients = generator().gradients();
         }

@@ -162,6 +162,35 @@ class BeatGanDistillationTest {
     }
 
     @Test
+    void teacherWorkStartedForAnnouncedBatchesChangesNothing() throws Exception {
+        // the same steps with the teacher's forward passes prefetched on its own thread, and without
+        List<BeatGanGraph> students = new ArrayList<>();
+        for (boolean announce : new boolean[]{true, false}) {
+            BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 16, 4, 4), 8);
+            BeatGanDistillation d = new BeatGanDistillation(teacher, student, kdAndAt());
+            d.prefetch(announce);
+            BeatGanTrainer t = new BeatGanTrainer(student, TrainingConfig.defaults().withLr(1e-3).withBatchSize(16),
+                    List.of(d));
+            List<INDArray> batches = new ArrayList<>();
+            for (int e = 0; e < 2; e++) {
+                var it = demo.withFreshIterators().data().train();
+                while (it.hasNext()) batches.add(it.next().getFeatures());
+            }
+            // a batch announced but never fed (a skipped batch) is dropped, not fed to a later step
+            t.upcoming(Nd4j.rand(DataType.FLOAT, 16, 1, 320));
+            for (int i = 0; i < batches.size(); i++) {
+                if (i + 1 < batches.size()) t.upcoming(batches.get(i + 1));
+                t.step(batches.get(i), 0);
+            }
+            assertEquals(announce ? batches.size() - 1 : 0, d.announcedFeeds(), "steps fed from a prefetch");
+            students.add(student);
+        }
+        for (String v : students.get(0).stateVariableNames()) {
+            assertEquals(students.get(1).array(v), students.get(0).array(v), v + " differs with announced batches");
+        }
+    }
+
+    @Test
     void badTapsShapesAndHyperparametersAreRejectedClearly() {
         BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 16, 4, 4), 8);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BeatGanDistillation(
@@ -185,6 +214,16 @@ class BeatGanDistillationTest {
         e = assertThrows(IllegalArgumentException.class, () -> new BeatGanDistillation(teacher, s4,
                 List.of(term("{loss: kdd, inputs: {logits: score}}"))));
         assertTrue(e.getMessage().contains("'kdd'"), e.getMessage());
+
+        // a role the loss does not read is an error, not silently ignored
+        BeatGanGraph s5 = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 16, 4, 4), 8);
+        e = assertThrows(IllegalArgumentException.class, () -> new BeatGanDistillation(teacher, s5,
+                List.of(term("{loss: kd, inputs: {logits: score, feat: G/enc/act3}}"))));
+        assertTrue(e.getMessage().contains("no input role 'feat'"), e.getMessage());
+        BeatGanGraph s6 = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 16, 4, 4), 8);
+        e = assertThrows(IllegalArgumentException.class, () -> new BeatGanDistillation(teacher, s6,
+                List.of(term("{loss: lwm_fd, inputs: {feat: G/enc/act3}}"))));
+        assertTrue(e.getMessage().contains("probes the models"), e.getMessage());
     }
 
     private static String rootMessage(Throwable t) {

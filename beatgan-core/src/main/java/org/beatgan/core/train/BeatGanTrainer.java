@@ -111,6 +111,13 @@ public final class BeatGanTrainer {
         this.dReinits = dReinits;
     }
 
+    /** Announces the beats of a coming step to the extensions ({@link GeneratorLossExtension#upcoming}). */
+    public void upcoming(INDArray beats) {
+        for (GeneratorLossExtension e : extensions) {
+            e.upcoming(beats);
+        }
+    }
+
     /** Runs one step on beats without dataset indices; see {@link #step(INDArray, int[], int)}. */
     public Map<String, Double> step(INDArray x, int epoch) {
         return step(x, null, epoch);

@@ -16,6 +16,15 @@ public interface GeneratorLossExtension {
     /** Placeholder values for this batch, e.g. a frozen teacher's activations for {@code batch.x()}. */
     Map<String, INDArray> feed(Batch batch);
 
+    /**
+     * The beats of a coming step (normally the next), announced before the current step runs, so
+     * work that depends only on the beats (a frozen teacher's forward pass) can start on another
+     * core while the current step trains; {@link #feed} must give the same values either way.
+     * Nothing by default.
+     */
+    default void upcoming(INDArray beats) {
+    }
+
     /** Trainable variables owned by the extension (adapters), trained with G's optimizer. */
     List<String> trainableVariables();
 

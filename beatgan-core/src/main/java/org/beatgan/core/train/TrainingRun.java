@@ -104,8 +104,16 @@ public final class TrainingRun {
         for (int epoch = startEpoch; epoch < first.trainer.config().epochs(); epoch++) {
             train.reset();
             try (ProgressBar bar = first.progressBar(epoch)) {
-                while (train.hasNext()) {
-                    DataSet batch = train.next();
+                DataSet next = train.hasNext() ? train.next() : null;
+                while (next != null) {
+                    DataSet batch = next;
+                    // the next batch is announced first, so teacher work for it overlaps this step
+                    next = train.hasNext() ? train.next() : null;
+                    if (next != null && next.numExamples() >= 2) {
+                        for (TrainingRun r : runs) {
+                            r.trainer.upcoming(next.getFeatures());
+                        }
+                    }
                     Map<String, Double> stats = null;
                     for (TrainingRun r : runs) {
                         stats = r.step(batch, epoch);
