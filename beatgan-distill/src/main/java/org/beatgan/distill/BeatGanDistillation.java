@@ -16,15 +16,15 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Joins a frozen teacher BeatGAN to a student's training graph by activation name and adds the
@@ -257,7 +257,8 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
     /**
      * The teacher's activations of the taps for {@code x}: the prefetch announced for this very
      * array if there is one (entries announced before it were never fed and are dropped), else
-     * computed now (announcements for later steps stay queued). Either way on the teacher's thread, so the teacher is never run by two threads.
+     * computed now (announcements for later steps stay queued). With prefetching on, always on the
+     * teacher's thread, so the teacher is never run by two threads at once.
      */
     private Map<String, INDArray> announcedOrNow(INDArray x) {
         Future<Map<String, INDArray>> result = null;
