@@ -44,9 +44,15 @@ public interface LossState {
     /** Placeholder values for this batch. */
     Map<String, INDArray> feed(Batch batch);
 
-    /** Graph variables this state needs from the step (valid once the loss is built). */
-    List<String> stepOutputs();
+    /** Graph variables this state needs from the step (valid once the loss is built); none by default. */
+    default List<String> stepOutputs() {
+        return List.of();
+    }
 
-    /** Updates the state in place from this step's outputs (after the parameter updates). */
-    void afterStep(Batch batch, Map<String, INDArray> outputs);
+    /**
+     * Updates the state in place from this step's outputs (after the parameter updates); nothing
+     * by default (state that is only fed per batch).
+     */
+    default void afterStep(Batch batch, Map<String, INDArray> outputs) {
+    }
 }

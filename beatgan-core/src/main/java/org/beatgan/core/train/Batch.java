@@ -1,6 +1,7 @@
 package org.beatgan.core.train;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * What a {@link GeneratorLossExtension} sees of one training step's batch.
@@ -23,6 +24,12 @@ public record Batch(INDArray x, int[] indices, long iteration) {
     /** A batch without dataset indices (scoring, probes, data sources that do not know them). */
     public static Batch of(INDArray x) {
         return new Batch(x, null, 0);
+    }
+
+    /** The first {@code n} beats (all of them in a smaller batch), a view: what probing losses work on. */
+    public INDArray firstBeats(int n) {
+        long k = Math.min(n, x.size(0));
+        return x.get(NDArrayIndex.interval(0, k), NDArrayIndex.all(), NDArrayIndex.all());
     }
 
     /** The dataset indices, or a clear error naming who needed them. */

@@ -41,28 +41,15 @@ import java.util.Set;
 public final class BssLoss implements DistillationLoss {
 
     private final LossParams params;
-    private final double temperature;
-    private final double stepAlpha;
-    private final int numSteps;
-    private final double attackEps;
-    private final double clampMin;
-    private final double clampMax;
+    private final BssAttackSettings settings;
     private SDVariable adversarial;
     private List<SDVariable> activeCounts = List.of();
 
     public BssLoss(LossParams params) {
         Set<String> known = new HashSet<>(TinyClassifier.SIZE_PARAMS);
-        known.addAll(Set.of("T", "step_alpha", "num_steps", "attack_eps", "clamp_min", "clamp_max"));
+        known.addAll(BssAttackSettings.NAMES);
         this.params = params.allowOnly(known);
-        this.temperature = params.positive("T", 3.0);
-        this.stepAlpha = params.nonNegative("step_alpha", 0.3);
-        this.numSteps = params.positiveInt("num_steps", 10);
-        this.attackEps = params.nonNegative("attack_eps", 1e-4);
-        this.clampMin = params.finite("clamp_min", -2.5);
-        this.clampMax = params.finite("clamp_max", 2.5);
-        if (!(clampMin < clampMax)) {
-            throw new IllegalArgumentException("bss: clamp_min = " + clampMin + " must be below clamp_max = " + clampMax);
-        }
+        this.settings = BssAttackSettings.read("bss", params, 3.0, 10, 2.5);
     }
 
     @Override
@@ -119,7 +106,7 @@ public final class BssLoss implements DistillationLoss {
 
         SDVariable xi = DistillOps.stopGradient(sd, x.var());
         List<SDVariable> counts = new ArrayList<>();
-        for (int i = 0; i < numSteps; i++) {
+        for (int i = 0; i < settings.numSteps(); i++) {
             TinyClassifier.Forward f = teacher.forward(xi);
             SDVariable q = sd.math().exp(DistillOps.logSoftmax(sd, f.out()));
             SDVariable qA = q.mul(oneA).sum(true, 1);
@@ -132,9 +119,10 @@ public final class BssLoss implements DistillationLoss {
             SDVariable count = active.sum();
             counts.add(count);
             SDVariable any = DistillOps.stopGradient(sd, sd.gt(count, 0.0).castTo(dt));
-            SDVariable coef = sd.reshape(active, -1, 1).mul(stepAlpha).mul(qT.sub(qA).add(attackEps));
+            SDVariable coef = sd.reshape(active, -1, 1).mul(settings.stepAlpha())
+                    .mul(qT.sub(qA).add(settings.attackEps()));
             SDVariable step = sd.reshape(DistillOps.l2NormalizeRows(sd, g).mul(coef), xShape);
-            SDVariable moved = sd.math().clipByValue(xi.add(step), clampMin, clampMax);
+            SDVariable moved = sd.math().clipByValue(xi.add(step), settings.clampMin(), settings.clampMax());
             // any = 1: the clamped update (every sample clamped); any = 0: the loop has stopped, x stays.
             xi = DistillOps.stopGradient(sd, moved.mul(any).add(xi.mul(any.rsub(1.0))));
         }
@@ -142,6 +130,6 @@ public final class BssLoss implements DistillationLoss {
         activeCounts = List.copyOf(counts);
         SDVariable outS = student.forward(xi).out();
         SDVariable outT = DistillOps.stopGradient(sd, teacher.forward(xi).out());
-        return DistillOps.klBatchMean(sd, outS, outT, temperature);
+        return DistillOps.klBatchMean(sd, outS, outT, settings.temperature());
     }
 }

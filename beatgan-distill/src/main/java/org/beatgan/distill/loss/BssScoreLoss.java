@@ -17,11 +17,11 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,33 +51,20 @@ public final class BssScoreLoss implements DistillationLoss {
 
     static final String THRESHOLD = "threshold";
 
-    private final double temperature;
-    private final double stepAlpha;
-    private final int numSteps;
-    private final double attackEps;
-    private final double clampMin;
-    private final double clampMax;
+    private final BssAttackSettings settings;
     private final int beats;
     private final double quantile;
     private final Double fixedThreshold;
     private Attack attack;
 
     public BssScoreLoss(LossParams params) {
-        params.allowOnly(Set.of("T", "step_alpha", "num_steps", "attack_eps", "clamp_min", "clamp_max", "beats",
-                "quantile", "threshold"));
-        this.temperature = params.positive("T", 1.0);
-        this.stepAlpha = params.nonNegative("step_alpha", 0.3);
-        this.numSteps = params.positiveInt("num_steps", 3);
-        this.attackEps = params.nonNegative("attack_eps", 1e-4);
-        this.clampMin = params.finite("clamp_min", -1.0);
-        this.clampMax = params.finite("clamp_max", 1.0);
+        Set<String> known = new HashSet<>(BssAttackSettings.NAMES);
+        known.addAll(Set.of("beats", "quantile", "threshold"));
+        params.allowOnly(known);
+        this.settings = BssAttackSettings.read("bss_score", params, 1.0, 3, 1.0);
         this.beats = params.positiveInt("beats", 16);
         this.quantile = params.positive("quantile", 0.95);
         this.fixedThreshold = params.positiveOrNull("threshold");
-        if (!(clampMin < clampMax)) {
-            throw new IllegalArgumentException("bss_score: clamp_min = " + clampMin + " must be below clamp_max = "
-                    + clampMax);
-        }
         if (quantile >= 1) {
             throw new IllegalArgumentException("bss_score: quantile = " + quantile + ", expected a value in (0, 1)");
         }
@@ -104,7 +91,7 @@ public final class BssScoreLoss implements DistillationLoss {
         SameDiff sd = in.sd();
         SDVariable s = in.studentOne("student_logits").var();
         SDVariable t = in.studentOne("teacher_logits").var();
-        return DistillOps.klBatchMean(sd, s, t, temperature);
+        return DistillOps.klBatchMean(sd, s, t, settings.temperature());
     }
 
     /** Finds the boundary from the teacher's training scores, unless {@code threshold} fixed it. */
@@ -188,13 +175,13 @@ public final class BssScoreLoss implements DistillationLoss {
                 throw new IllegalStateException("bss_score has no boundary yet: run its pre-training (the distill and "
                         + "experiment commands do) or set params.threshold");
             }
-            long n = Math.min(beats, batch.x().size(0));
             DataType tdt = teacher.graph().dataType();
-            INDArray x = batch.x().get(NDArrayIndex.interval(0, n), NDArrayIndex.all(), NDArrayIndex.all())
-                    .castTo(tdt).dup();
+            // a copy: the attack moves it in place
+            INDArray x = batch.firstBeats(beats).castTo(tdt).dup();
+            long n = x.size(0);
             activePerStep.clear();
             INDArray s = teacher.generator().scores(x);
-            for (int i = 0; i < numSteps; i++) {
+            for (int i = 0; i < settings.numSteps(); i++) {
                 INDArray active = s.lt(tau).castTo(tdt);
                 int count = active.sumNumber().intValue();
                 activePerStep.add(count);
@@ -203,23 +190,15 @@ public final class BssScoreLoss implements DistillationLoss {
                 }
                 INDArray g = teacher.gradients().scoreGradients(x, ActivationNames.INPUT).get(ActivationNames.INPUT);
                 INDArray norms = Transforms.max(g.norm2(1, 2), 1e-12, false);
-                INDArray coef = s.rsub(tau).divi(tau).addi(attackEps).muli(active).muli(stepAlpha).divi(norms);
+                INDArray coef = s.rsub(tau).divi(tau).addi(settings.attackEps()).muli(active).muli(settings.stepAlpha())
+                        .divi(norms);
                 x.addi(g.muli(coef.reshape(n, 1, 1)));
-                Transforms.max(Transforms.min(x, clampMax, false), clampMin, false);
+                Transforms.max(Transforms.min(x, settings.clampMax(), false), settings.clampMin(), false);
                 s = teacher.generator().scores(x);
             }
             lastAdversarial = x.castTo(dtype);
             INDArray zt = s.sub(tau).divi(tau).castTo(dtype);
             return Map.of(advName, lastAdversarial, teacherLogits, zt);
-        }
-
-        @Override
-        public List<String> stepOutputs() {
-            return List.of();
-        }
-
-        @Override
-        public void afterStep(Batch batch, Map<String, INDArray> outputs) {
         }
     }
 }

@@ -128,22 +128,12 @@ public final class LwmFdLoss implements DistillationLoss {
 
         @Override
         public Map<String, INDArray> feed(Batch batch) {
-            long n = Math.min(beats, batch.x().size(0));
-            INDArray x = batch.x().get(NDArrayIndex.interval(0, n), NDArrayIndex.all(), NDArrayIndex.all())
-                    .castTo(teacher.graph().dataType());
+            INDArray x = batch.firstBeats(beats).castTo(teacher.graph().dataType());
+            long n = x.size(0);
             INDArray a = teacher.generator().activations(x, layer).get(layer);
             INDArray w = teacher.gradients().scoreGradients(x, layer).get(layer).mean(true, 2);
             INDArray cam = Transforms.relu(a.muli(w).sum(1), false);
             return Map.of(selection, Nd4j.arange(n).castTo(DataType.INT64), teacherCam, cam.castTo(dtype));
-        }
-
-        @Override
-        public List<String> stepOutputs() {
-            return List.of();
-        }
-
-        @Override
-        public void afterStep(Batch batch, Map<String, INDArray> outputs) {
         }
     }
 

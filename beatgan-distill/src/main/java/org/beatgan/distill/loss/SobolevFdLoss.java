@@ -15,7 +15,6 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,8 +115,7 @@ public final class SobolevFdLoss implements DistillationLoss {
 
         @Override
         public Map<String, INDArray> feed(Batch batch) {
-            long n = Math.min(beats, batch.x().size(0));
-            INDArray x = batch.x().get(NDArrayIndex.interval(0, n), NDArrayIndex.all(), NDArrayIndex.all()).castTo(dtype);
+            INDArray x = batch.firstBeats(beats).castTo(dtype);
             INDArray d = CentralDifferences.gaussian(new long[]{directions, x.size(0), config.nc(), config.isize()},
                     seed * 1_000_003L + batch.iteration(), dtype);
             INDArray probes = CentralDifferences.probes(x, d, step);
@@ -125,15 +123,6 @@ public final class SobolevFdLoss implements DistillationLoss {
                     teacher.generator().scores(probes.castTo(teacher.graph().dataType())).castTo(dtype),
                     directions, step, 1.0);
             return Map.of(probeBeats, probes, teacherProjections, t);
-        }
-
-        @Override
-        public List<String> stepOutputs() {
-            return List.of();
-        }
-
-        @Override
-        public void afterStep(Batch batch, Map<String, INDArray> outputs) {
         }
     }
 }
