@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code ./beatgan bench}: training and inference speed of the teacher (ngf=ndf=32) and the
- * student (ngf=ndf=8) at batch 64 (student also with KD + AT terms), inference latency at batch 1,
+ * student (ngf=ndf=8) at batch 64, by the direct step and through the SameDiff graph (student also
+ * with KD + AT terms, which train through the graph), inference latency at batch 1,
  * peak memory, threads and backend. A benchmark, not a test: warm-up excluded, medians.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -117,6 +118,9 @@ public final class BenchCommand implements Callable<Integer> {
         m.put("params_G", g.parameterCount(BeatGanGraph.Network.G));
         BeatGanTrainer t = new BeatGanTrainer(g, tc);
         m.put("train", speed(TrainingSpeed.measure(t, x, warmup, steps)));
+        // the same step through SameDiff's graph, what distillation terms train through
+        BeatGanTrainer viaGraph = new BeatGanTrainer(g, tc.withStepEngine(TrainingConfig.StepEngine.GRAPH));
+        m.put("train_samediff_graph", speed(TrainingSpeed.measure(viaGraph, x, warmup, steps)));
         // the scoring path (GeneratorInference, what AnomalyScorer uses) and, for comparison, the
         // same forward pass through SameDiff's training graph
         GeneratorInference fast = GeneratorInference.of(g);

@@ -62,6 +62,11 @@ public final class ExperimentOptions {
             description = "BEATGAN (D then G, the paper's order) or SIMULTANEOUS (one pass, faster).")
     String stepOrder;
 
+    @Option(names = "--step-engine", paramLabel = "E",
+            description = "DIRECT (BeatGAN's step on native kernels, the default) or GRAPH (through SameDiff). "
+                    + "Distillation terms always train through the graph.")
+    String stepEngine;
+
     /** The config file (or defaults) with every given option applied on top. */
     public ExperimentConfig resolve() throws IOException {
         ExperimentConfig base = config != null ? ExperimentConfig.load(config) : ExperimentConfig.defaults();
@@ -82,6 +87,7 @@ public final class ExperimentOptions {
         if (batchSize != null) training.put("batchSize", batchSize);
         if (lr != null) training.put("lr", lr);
         if (stepOrder != null) training.put("stepOrder", stepOrder.toUpperCase());
+        if (stepEngine != null) training.put("stepEngine", stepEngine.toUpperCase());
         if (ngf != null) model.put("ngf", ngf);
         if (ndf != null) model.put("ndf", ndf);
         if (nc != null) model.put("nc", nc);

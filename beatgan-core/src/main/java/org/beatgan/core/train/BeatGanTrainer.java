@@ -2,6 +2,7 @@ package org.beatgan.core.train;
 
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraph.Network;
+import org.beatgan.core.model.direct.DirectTrainingStep;
 import org.beatgan.core.util.QuietStdout;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,6 +21,9 @@ import static org.beatgan.core.model.ActivationNames.*;
  * its loss collapses. Two Adam optimizers, each over its own network's variables. After the
  * updates, each extension receives the outputs it asked for from the generator pass (its
  * {@link GeneratorLossExtension#afterStep}), as the batch-norm running statistics do.
+ *
+ * <p>Without extensions the gradients come from {@link DirectTrainingStep} (unless the config asks
+ * for the graph); with extensions, whose terms are SameDiff expressions, from the graph.
  */
 public final class BeatGanTrainer {
 
@@ -35,6 +39,8 @@ public final class BeatGanTrainer {
     private final List<String> gLosses;
     private final List<String> allLosses;
     private final List<TrainingListener> listeners = new ArrayList<>();
+    /** The hand-written step, or null when the graph computes the gradients. */
+    private final DirectTrainingStep direct;
     private int dReinits;
     private long iteration;
 
@@ -73,9 +79,16 @@ public final class BeatGanTrainer {
         for (GeneratorLossExtension e : extensions) {
             e.stepOutputs().stream().filter(v -> !gOutputs.contains(v)).forEach(gOutputs::add);
         }
-        if (!graph.sameDiff().hasGradientFunction()) {
+        direct = config.stepEngine() == TrainingConfig.StepEngine.DIRECT && this.extensions.isEmpty()
+                ? new DirectTrainingStep(graph) : null;
+        if (direct == null && !graph.sameDiff().hasGradientFunction()) {
             QuietStdout.run(() -> graph.sameDiff().createGradFunction());
         }
+    }
+
+    /** True when steps run {@link DirectTrainingStep}, false when they run the SameDiff graph. */
+    public boolean usesDirectStep() {
+        return direct != null;
     }
 
     public BeatGanGraph graph() {
@@ -139,29 +152,11 @@ public final class BeatGanTrainer {
         for (GeneratorLossExtension e : extensions) {
             feed.putAll(e.feed(batch));
         }
-        Map<String, INDArray> outD;
-        Map<String, INDArray> outG;
-        if (config.stepOrder() == TrainingConfig.StepOrder.BEATGAN) {
-            OutAndGrad d = graph.sameDiff().calculateGradientsAndOutputs(feed, dOutputs, optD.variables());
-            checkFinite(d.getOutputs(), List.of(LOSS_D_REAL, LOSS_D_FAKE), epoch);
-            optD.step(d.getGradients(), epoch);
-            OutAndGrad g = graph.sameDiff().calculateGradientsAndOutputs(feed, gOutputs, optG.variables());
-            checkFinite(g.getOutputs(), gLosses, epoch);
-            optG.step(g.getGradients(), epoch);
-            outD = d.getOutputs();
-            outG = g.getOutputs();
-        } else {
-            List<String> outputs = new ArrayList<>(dOutputs);
-            outputs.addAll(gOutputs);
-            List<String> vars = new ArrayList<>(optD.variables());
-            vars.addAll(optG.variables());
-            OutAndGrad both = graph.sameDiff().calculateGradientsAndOutputs(feed, outputs, vars);
-            checkFinite(both.getOutputs(), allLosses, epoch);
-            optD.step(both.getGradients(), epoch);
-            optG.step(both.getGradients(), epoch);
-            outD = both.getOutputs();
-            outG = both.getOutputs();
-        }
+        boolean beatganOrder = config.stepOrder() == TrainingConfig.StepOrder.BEATGAN;
+        Outputs out = direct != null ? directStep(feed.get(INPUT), beatganOrder, epoch)
+                : beatganOrder ? graphStep(feed, epoch) : simultaneousGraphStep(feed, epoch);
+        Map<String, INDArray> outD = out.d();
+        Map<String, INDArray> outG = out.g();
         long beats = x.size(0);
         graph.updateRunningStatistics(Network.D, outD, beats);
         graph.updateRunningStatistics(Network.G, outG, beats);
@@ -183,6 +178,48 @@ public final class BeatGanTrainer {
         double seconds = (System.nanoTime() - t0) / 1e9;
         for (TrainingListener l : listeners) l.onIteration(epoch, iteration, stats, (int) beats, seconds);
         return stats;
+    }
+
+    /** Outputs of the D and the G pass (the same map when one pass computed both). */
+    private record Outputs(Map<String, INDArray> d, Map<String, INDArray> g) {
+    }
+
+    /** Each update is applied only after the losses it follows from were found finite. */
+    private Outputs directStep(INDArray x, boolean beatganOrder, int epoch) {
+        OutAndGrad d = direct.discriminator(x);
+        checkFinite(d.getOutputs(), List.of(LOSS_D_REAL, LOSS_D_FAKE), epoch);
+        if (beatganOrder) {
+            optD.step(d.getGradients(), epoch);
+        }
+        OutAndGrad g = direct.generator();
+        checkFinite(g.getOutputs(), gLosses, epoch);
+        if (!beatganOrder) {
+            optD.step(d.getGradients(), epoch);
+        }
+        optG.step(g.getGradients(), epoch);
+        return new Outputs(d.getOutputs(), g.getOutputs());
+    }
+
+    private Outputs graphStep(Map<String, INDArray> feed, int epoch) {
+        OutAndGrad d = graph.sameDiff().calculateGradientsAndOutputs(feed, dOutputs, optD.variables());
+        checkFinite(d.getOutputs(), List.of(LOSS_D_REAL, LOSS_D_FAKE), epoch);
+        optD.step(d.getGradients(), epoch);
+        OutAndGrad g = graph.sameDiff().calculateGradientsAndOutputs(feed, gOutputs, optG.variables());
+        checkFinite(g.getOutputs(), gLosses, epoch);
+        optG.step(g.getGradients(), epoch);
+        return new Outputs(d.getOutputs(), g.getOutputs());
+    }
+
+    private Outputs simultaneousGraphStep(Map<String, INDArray> feed, int epoch) {
+        List<String> outputs = new ArrayList<>(dOutputs);
+        outputs.addAll(gOutputs);
+        List<String> vars = new ArrayList<>(optD.variables());
+        vars.addAll(optG.variables());
+        OutAndGrad both = graph.sameDiff().calculateGradientsAndOutputs(feed, outputs, vars);
+        checkFinite(both.getOutputs(), allLosses, epoch);
+        optD.step(both.getGradients(), epoch);
+        optG.step(both.getGradients(), epoch);
+        return new Outputs(both.getOutputs(), both.getOutputs());
     }
 
     private void checkFinite(Map<String, INDArray> outputs, List<String> names, int epoch) {

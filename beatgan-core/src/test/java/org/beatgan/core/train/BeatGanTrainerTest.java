@@ -36,7 +36,9 @@ class BeatGanTrainerTest {
     @Test
     void eachOptimizerUpdatesOnlyItsOwnNetwork() {
         BeatGanGraph g = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 8, 4, 4), 3);
-        BeatGanTrainer t = new BeatGanTrainer(g, TrainingConfig.defaults().withLr(1e-3));
+        // the graph engine: this test feeds the optimizers the graph's gradients itself
+        BeatGanTrainer t = new BeatGanTrainer(g, TrainingConfig.defaults().withLr(1e-3)
+                .withStepEngine(TrainingConfig.StepEngine.GRAPH));
         INDArray x = DemoBeats.get().normal.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 8));
         Map<String, INDArray> feed = Map.of("x", x);
         g.setTrainingMode(true);
@@ -145,6 +147,9 @@ class BeatGanTrainerTest {
 
     @Test
     void extensionsGetDatasetIndicesAndTheirStepOutputsAfterTheUpdates() {
+        assertFalse(new BeatGanTrainer(BeatGanGraphBuilder.build(BeatGanConfig.of(1, 8, 4, 4), 3), TrainingConfig.defaults(),
+                List.of(new RecordingExtension(BeatGanGraphBuilder.build(BeatGanConfig.of(1, 8, 4, 4), 3)))).usesDirectStep(),
+                "extension terms live in the graph");
         BeatGanGraph g = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 8, 4, 4), 3);
         RecordingExtension ext = new RecordingExtension(g);
         BeatGanTrainer t = new BeatGanTrainer(g, TrainingConfig.defaults().withLr(1e-3), List.of(ext));
@@ -168,7 +173,7 @@ class BeatGanTrainerTest {
     void collapsedDiscriminatorIsReinitialised() {
         BeatGanGraph g = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 8, 4, 4), 3);
         // threshold above any possible loss: every step triggers BeatGAN's re-init rule
-        TrainingConfig cfg = new TrainingConfig(1, 8, 1e-4, 0.5, 0.999, 1, 0, 1e9, null);
+        TrainingConfig cfg = new TrainingConfig(1, 8, 1e-4, 0.5, 0.999, 1, 0, 1e9, null, null);
         BeatGanTrainer t = new BeatGanTrainer(g, cfg);
         List<Integer> seen = new ArrayList<>();
         t.addListener(new TrainingListener() {
@@ -190,14 +195,54 @@ class BeatGanTrainerTest {
 
     @Test
     void nanLossStopsTrainingWithoutCorruptingWeights() {
-        BeatGanGraph g = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 8, 4, 4), 3);
-        BeatGanTrainer t = new BeatGanTrainer(g, TrainingConfig.defaults());
-        INDArray x = Nd4j.rand(DataType.FLOAT, 4, 1, 320);
-        x.putScalar(0, 0, 5, Double.NaN);
-        Map<String, INDArray> dBefore = snapshot(g, Network.D);
-        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> t.step(x, 2));
-        assertTrue(e.getMessage().contains("NaN") && e.getMessage().contains("epoch 2"), e.getMessage());
-        assertEquals(0, changed(g, dBefore));
+        for (TrainingConfig.StepEngine engine : TrainingConfig.StepEngine.values()) {
+            BeatGanGraph g = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 8, 4, 4), 3);
+            BeatGanTrainer t = new BeatGanTrainer(g, TrainingConfig.defaults().withStepEngine(engine));
+            INDArray x = Nd4j.rand(DataType.FLOAT, 4, 1, 320);
+            x.putScalar(0, 0, 5, Double.NaN);
+            Map<String, INDArray> dBefore = snapshot(g, Network.D);
+            Map<String, INDArray> gBefore = snapshot(g, Network.G);
+            TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> t.step(x, 2));
+            assertTrue(e.getMessage().contains("NaN") && e.getMessage().contains("epoch 2"), engine + ": " + e.getMessage());
+            assertEquals(0, changed(g, dBefore), engine.toString());
+            assertEquals(0, changed(g, gBefore), engine.toString());
+        }
+    }
+
+    /**
+     * The hand-written step and the graph train the same model: same losses and weights after
+     * several steps in both step orders (double precision; they differ by rounding only).
+     */
+    @Test
+    void directStepAndGraphTrainAlike() {
+        INDArray beats = DemoBeats.get().normal.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 24))
+                .castTo(DataType.DOUBLE);
+        for (TrainingConfig.StepOrder order : TrainingConfig.StepOrder.values()) {
+            BeatGanGraph direct = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 6, 3, 3), DataType.DOUBLE, 8);
+            BeatGanGraph graph = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 6, 3, 3), DataType.DOUBLE, 8);
+            TrainingConfig cfg = TrainingConfig.defaults().withLr(1e-3).withStepOrder(order);
+            BeatGanTrainer td = new BeatGanTrainer(direct, cfg);
+            BeatGanTrainer tg = new BeatGanTrainer(graph, cfg.withStepEngine(TrainingConfig.StepEngine.GRAPH));
+            assertTrue(td.usesDirectStep());
+            assertFalse(tg.usesDirectStep());
+            for (int step = 0; step < 6; step++) {
+                INDArray x = beats.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(step * 4, step * 4 + 4));
+                Map<String, Double> a = td.step(x, 0);
+                Map<String, Double> b = tg.step(x, 0);
+                for (String k : b.keySet()) {
+                    assertEquals(b.get(k), a.get(k), 1e-7 * Math.abs(b.get(k)), order + " step " + step + " " + k);
+                }
+            }
+            for (String v : graph.stateVariableNames()) {
+                INDArray e = graph.array(v);
+                double scale = Math.max(e.amaxNumber().doubleValue(), 1e-12);
+                double d = e.sub(direct.array(v)).amaxNumber().doubleValue();
+                // 1e-6: Adam divides by sqrt(v), which turns the graph's float-rounded leaky-ReLU
+                // slope (see DirectTrainingStepTest) into weight differences of ~3e-8 on 0.2;
+                // a wrong gradient moves weights by ~lr = 1e-3 per step
+                assertTrue(d / scale < 1e-6, order + " " + v + ": " + d + " at scale " + scale);
+            }
+        }
     }
 
     @Test

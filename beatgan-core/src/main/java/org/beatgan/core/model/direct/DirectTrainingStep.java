@@ -1,0 +1,271 @@
+package org.beatgan.core.model.direct;
+
+import org.beatgan.core.model.BeatGanConfig;
+import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.model.BeatGanGraph.Network;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.beatgan.core.model.ActivationNames.*;
+
+/**
+ * BeatGAN's training step written out by hand on libnd4j's kernels instead of executed by
+ * SameDiff: the same losses, gradients and batch statistics as the graph's two
+ * {@code calculateGradientsAndOutputs} calls (tested against them in double precision), at a
+ * fraction of the cost. SameDiff spends most of a small model's step in its executor's Java
+ * bookkeeping and per-op allocation; here every op and array is built once per batch size.
+ *
+ * <p>The generator's forward pass runs once per step: the discriminator's update does not change
+ * G, so G(x) and its activations from {@link #discriminator} serve {@link #generator}. The
+ * generator's adversarial term runs D again (on x and on G(x)) with D's weights as they are when
+ * {@link #generator} is called: after D's update in BeatGAN's order, before it in the simultaneous
+ * order.
+ *
+ * <p>Only BeatGAN's own losses: distillation terms are SameDiff expressions and train through the
+ * graph. Not thread-safe, like the graph.
+ */
+public final class DirectTrainingStep {
+
+    private final BeatGanGraph graph;
+    private final Map<Long, Plan> plans = new LinkedHashMap<>(4, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Plan> eldest) {
+            return size() > 2;
+        }
+    };
+    /** The plan whose G forward {@link #generator} continues; null outside a step. */
+    private Plan pending;
+
+    public DirectTrainingStep(BeatGanGraph graph) {
+        this.graph = graph;
+    }
+
+    /**
+     * D's gradients (keyed by D's parameter names) and outputs: {@code loss/D_real},
+     * {@code loss/D_fake}, {@code loss/D} and the batch statistics of D on the real beats. Also
+     * runs G on the beats for {@link #generator}.
+     */
+    public OutAndGrad discriminator(INDArray x) {
+        graph.checkInput(x);
+        Plan p = plan(x.size(0));
+        p.input.assign(x);
+        p.generator.tape().runForward();
+        p.real.tape().runForward();
+        p.fake.tape().runForward();
+
+        double[] zReal = p.realLogit.value().data().asDouble();
+        double[] zFake = p.fakeLogit.value().data().asDouble();
+        int b = zReal.length;
+        double lossReal = 0;
+        double lossFake = 0;
+        double[] gReal = new double[b];
+        double[] gFake = new double[b];
+        // BCE(D(x), 1) = softplus(-z), BCE(D(G(x)), 0) = softplus(z); d softplus(a) / da = sigmoid(a)
+        for (int i = 0; i < b; i++) {
+            lossReal += softplus(-zReal[i]);
+            lossFake += softplus(zFake[i]);
+            gReal[i] = -sigmoid(-zReal[i]) / b;
+            gFake[i] = sigmoid(zFake[i]) / b;
+        }
+        lossReal /= b;
+        lossFake /= b;
+        p.realLogit.grad().assign(column(gReal, p.realLogit.grad()));
+        p.fakeLogit.grad().assign(column(gFake, p.fakeLogit.grad()));
+        p.real.tape().runBackward();
+        p.fake.tape().runBackward();
+
+        Map<String, INDArray> gradients = new LinkedHashMap<>(p.real.gradients());
+        p.fake.gradients().forEach((name, g) -> gradients.get(name).addi(g));
+        Map<String, INDArray> outputs = new LinkedHashMap<>();
+        outputs.put(LOSS_D_REAL, scalar(lossReal));
+        outputs.put(LOSS_D_FAKE, scalar(lossFake));
+        outputs.put(LOSS_D, scalar(lossReal + lossFake));
+        outputs.putAll(p.real.statistics());
+        pending = p;
+        return new OutAndGrad(outputs, gradients);
+    }
+
+    /**
+     * G's gradients (keyed by G's parameter names) and outputs: {@code loss/G_rec},
+     * {@code loss/G_adv}, {@code loss/G} and G's batch statistics, for the beats of the last
+     * {@link #discriminator} call, whose G forward pass it reuses (G must be unchanged since).
+     */
+    public OutAndGrad generator() {
+        Plan p = pending;
+        if (p == null) {
+            throw new IllegalStateException("generator() continues a step begun by discriminator(x); none is pending");
+        }
+        pending = null;
+        double wAdv = graph.array(BeatGanGraph.W_ADV).getDouble(0);
+        p.realFeatures.tape().runForward();
+        p.adversarial.tape().runForward();
+
+        p.reconstructionDiff.run();
+        double rec = squaredSum(p.reconstructionError) / p.reconstructionError.length();
+        p.reconstructionGrad.run();
+        p.featureDiff.run();
+        INDArray featureDiff = p.featureError;
+        double adv = squaredSum(featureDiff) / featureDiff.length();
+        Nd4j.exec(new ScalarMultiplication(featureDiff, null, p.adversarialFeatures.grad(),
+                2 * wAdv / featureDiff.length()));
+        p.adversarial.tape().runBackward();
+        p.addAdversarialGrad.run();
+        p.generator.tape().runBackward();
+
+        Map<String, INDArray> outputs = new LinkedHashMap<>();
+        outputs.put(LOSS_G_REC, scalar(rec));
+        outputs.put(LOSS_G_ADV, scalar(adv));
+        outputs.put(LOSS_G, scalar(rec + wAdv * adv));
+        outputs.putAll(p.generator.statistics());
+        return new OutAndGrad(outputs, new LinkedHashMap<>(p.generator.gradients()));
+    }
+
+    private Plan plan(long batch) {
+        Plan p = plans.get(batch);
+        if (p != null && !p.bindsCurrentParameters(graph)) {
+            p = null;
+        }
+        if (p == null) {
+            p = new Plan(graph, batch);
+            plans.put(batch, p);
+        }
+        return p;
+    }
+
+    private static double squaredSum(INDArray a) {
+        double n = a.norm2Number().doubleValue();
+        return n * n;
+    }
+
+    private static double softplus(double a) {
+        return Math.max(a, 0) + Math.log1p(Math.exp(-Math.abs(a)));
+    }
+
+    private static double sigmoid(double a) {
+        return a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a));
+    }
+
+    private INDArray scalar(double v) {
+        return Nd4j.scalar(graph.dataType(), v);
+    }
+
+    private static INDArray column(double[] values, INDArray like) {
+        return Nd4j.createFromArray(values).castTo(like.dataType()).reshape(like.shape());
+    }
+
+    /** Every pass, array and loss op of one batch size. */
+    private static final class Plan {
+        final INDArray input;
+        /** G on the beats, trainable. */
+        final PassBuilder generator;
+        /** D on the beats and on G(x) for D's loss, trainable. */
+        final PassBuilder real;
+        final PassBuilder fake;
+        /** D's features of the beats (forward only) and of G(x) (back to G(x)) for G's adversarial term. */
+        final PassBuilder realFeatures;
+        final PassBuilder adversarial;
+        final Node realLogit;
+        final Node fakeLogit;
+        final Node adversarialFeatures;
+        /** G(x) - x and D_feat(G(x)) - D_feat(x), and the ops writing them and their gradients. */
+        final INDArray reconstructionError;
+        final INDArray featureError;
+        final Runnable reconstructionDiff;
+        final Runnable reconstructionGrad;
+        final Runnable featureDiff;
+        final Runnable addAdversarialGrad;
+
+        Plan(BeatGanGraph graph, long batch) {
+            BeatGanConfig c = graph.config();
+            DataType type = graph.dataType();
+            input = Nd4j.create(type, batch, c.nc(), c.isize());
+
+            generator = new PassBuilder(graph, true);
+            Node out = generatorLayers(generator, generator.input(input, null), c);
+
+            real = new PassBuilder(graph, true);
+            realLogit = discriminatorLayers(real, real.input(input, null));
+            fake = new PassBuilder(graph, true);
+            fakeLogit = discriminatorLayers(fake, fake.input(out.value(), null));
+
+            realFeatures = new PassBuilder(graph, false);
+            Node realFeat = encoderLayers(realFeatures, realFeatures.input(input, null), "D");
+            adversarial = new PassBuilder(graph, true);
+            INDArray adversarialInputGrad = out.value().like();
+            adversarialFeatures = encoderLayers(adversarial, adversarial.input(out.value(), adversarialInputGrad), "D");
+
+            reconstructionError = out.value().like();
+            reconstructionDiff = Tape.exec(new SubOp(out.value(), input, reconstructionError));
+            reconstructionGrad = Tape.exec(new ScalarMultiplication(reconstructionError, null, out.grad(),
+                    2.0 / reconstructionError.length()));
+            featureError = realFeat.value().like();
+            featureDiff = Tape.exec(new SubOp(adversarialFeatures.value(), realFeat.value(), featureError));
+            addAdversarialGrad = Tape.exec(new AddOp(out.grad(), adversarialInputGrad, out.grad()));
+            checkCoverage(graph);
+        }
+
+        /** Fails if the passes and the graph disagree on the parameters (a layer added to one only). */
+        private void checkCoverage(BeatGanGraph graph) {
+            check(generator.gradients().keySet(), graph.paramNames(Network.G), "G");
+            check(real.gradients().keySet(), graph.paramNames(Network.D), "D");
+        }
+
+        private static void check(Set<String> direct, List<String> graphNames, String net) {
+            if (!direct.equals(new HashSet<>(graphNames))) {
+                throw new IllegalStateException("The direct training step's " + net + " parameters " + direct
+                        + " differ from the graph's " + graphNames);
+            }
+        }
+
+        /** True while the graph still holds the parameter arrays this plan's ops were bound to. */
+        boolean bindsCurrentParameters(BeatGanGraph graph) {
+            for (PassBuilder pass : List.of(generator, real, fake, realFeatures, adversarial)) {
+                for (Map.Entry<String, INDArray> e : pass.parameters().entrySet()) {
+                    if (graph.array(e.getKey()) != e.getValue()) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+    }
+
+    /** Conv(nc -> ndf) + LReLU, then 4x [Conv(c -> 2c, k4, s2) + BN + LReLU]; prefix "G/enc" or "D". */
+    static Node encoderLayers(PassBuilder pass, Node x, String prefix) {
+        Node h = x;
+        for (int k = 1; k <= 5; k++) {
+            h = pass.conv(h, prefix + "/conv" + k + "/W", 4, 2, 1);
+            if (k > 1) {
+                h = pass.batchNorm(h, prefix + "/bn" + k);
+            }
+            h = pass.leakyRelu(h);
+        }
+        return h;
+    }
+
+    /** D's encoder and Conv(ndf*16 -> 1, k10): the (B, 1, 1) logit. */
+    static Node discriminatorLayers(PassBuilder pass, Node x) {
+        return pass.conv(encoderLayers(pass, x, "D"), "D/conv6/W", 10, 1, 0);
+    }
+
+    /** G's encoder, Conv(-> nz, k10), ConvT(k10) + BN + ReLU, 4x [ConvT(k4, s2) + BN + ReLU], ConvT + tanh. */
+    static Node generatorLayers(PassBuilder pass, Node x, BeatGanConfig c) {
+        Node h = pass.conv(encoderLayers(pass, x, "G/enc"), "G/enc/conv6/W", 10, 1, 0);
+        h = pass.relu(pass.batchNorm(pass.deconv(h, "G/dec/convT1/W", 10, 1, 0), "G/dec/bn1"));
+        for (int k = 2; k <= 5; k++) {
+            h = pass.relu(pass.batchNorm(pass.deconv(h, "G/dec/convT" + k + "/W", 4, 2, 1), "G/dec/bn" + k));
+        }
+        return pass.tanh(pass.deconv(h, "G/dec/convT6/W", 4, 2, 1));
+    }
+}

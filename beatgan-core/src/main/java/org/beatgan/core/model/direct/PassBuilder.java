@@ -1,0 +1,189 @@
+package org.beatgan.core.model.direct;
+
+import org.beatgan.core.model.BeatGanGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv1D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv1DDerivative;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.DeConv2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv1DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.DeConv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarReverseSubtraction;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.Max;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Builds one pass of BeatGAN's layers onto a {@link Tape}, with the same kernels, configurations
+ * and parameter names as {@code BeatGanGraphBuilder}, so parameter and gradient arrays line up
+ * with the graph's. A trainable pass records the backward of every layer and a gradient array per
+ * parameter; a forward-only pass records neither. Batch norms use the pass's own batch statistics.
+ */
+final class PassBuilder {
+
+    private static final double LEAKY_SLOPE = 0.2;
+
+    private final BeatGanGraph graph;
+    private final boolean trainable;
+    private final BatchNormKernel batchNorm;
+    private final Tape tape = new Tape();
+    private final Map<String, INDArray> parameters = new LinkedHashMap<>();
+    private final Map<String, INDArray> gradients = new LinkedHashMap<>();
+    private final Map<String, INDArray> statistics = new LinkedHashMap<>();
+
+    PassBuilder(BeatGanGraph graph, boolean trainable) {
+        this.graph = graph;
+        this.trainable = trainable;
+        this.batchNorm = BatchNormKernel.forType(graph.dataType());
+    }
+
+    Tape tape() {
+        return tape;
+    }
+
+    /** The model arrays this pass reads, by parameter name (checked by the step for replacement). */
+    Map<String, INDArray> parameters() {
+        return parameters;
+    }
+
+    /** d loss / d parameter, written by the backward pass (trainable passes). */
+    Map<String, INDArray> gradients() {
+        return gradients;
+    }
+
+    /** Batch means and variances by the graph's names ("G/enc/bn2/batch_mean", ...). */
+    Map<String, INDArray> statistics() {
+        return statistics;
+    }
+
+    /** An input of the pass: its gradient array is written only if {@code grad} is non-null. */
+    Node input(INDArray value, INDArray grad) {
+        return new Node(value, trainable && grad == null ? value.like() : grad);
+    }
+
+    Node conv(Node in, String weight, int kernel, int stride, int pad) {
+        INDArray w = parameter(weight);
+        INDArray x = in.value();
+        long length = (x.size(2) + 2L * pad - kernel) / stride + 1;
+        Node out = node(Nd4j.create(x.dataType(), x.size(0), w.size(2), length));
+        Conv1DConfig cfg = Conv1DConfig.builder().k(kernel).s(stride).p(pad).d(1)
+                .paddingMode(PaddingMode.VALID).dataFormat("NCW").build();
+        tape.forward(Tape.exec(new Conv1D(x, w, null, out.value(), cfg)));
+        if (trainable) {
+            tape.backward(Tape.exec(new Conv1DDerivative(new INDArray[]{x, w, out.grad()},
+                    new INDArray[]{in.grad(), gradient(weight, w)}, cfg)));
+        }
+        return out;
+    }
+
+    /** 1-D transposed convolution as deconv2d on (B, C, 1, L) views, as the graph builds it. */
+    Node deconv(Node in, String weight, int kernel, int stride, int pad) {
+        INDArray w = parameter(weight);
+        INDArray x = in.value();
+        long batch = x.size(0);
+        long channels = w.size(2);
+        long length = (x.size(2) - 1) * stride - 2L * pad + kernel;
+        Node out = node(Nd4j.create(x.dataType(), batch, channels, length));
+        DeConv2DConfig cfg = DeConv2DConfig.builder().kH(1).kW(kernel).sH(1).sW(stride).pH(0).pW(pad).dH(1).dW(1)
+                .isSameMode(false).dataFormat("NCHW").build();
+        INDArray x4 = x.reshape(batch, x.size(1), 1, x.size(2));
+        DeConv2D forward = new DeConv2D(x4, w, null, out.value().reshape(batch, channels, 1, length), cfg);
+        tape.forward(Tape.exec(forward));
+        if (trainable) {
+            int[] iArgs = Arrays.stream(forward.iArgs()).mapToInt(v -> (int) v).toArray();
+            tape.backward(Tape.exec(DynamicCustomOp.builder("deconv2d_bp")
+                    .addInputs(x4, w, out.grad().reshape(batch, channels, 1, length))
+                    .addOutputs(in.grad().reshape(batch, x.size(1), 1, x.size(2)), gradient(weight, w))
+                    .addIntegerArguments(iArgs).build()));
+        }
+        return out;
+    }
+
+    Node batchNorm(Node in, String name) {
+        INDArray gamma = parameter(name + "/gamma");
+        INDArray beta = parameter(name + "/beta");
+        INDArray x = in.value();
+        long channels = x.size(1);
+        INDArray mean = Nd4j.create(x.dataType(), channels);
+        INDArray var = Nd4j.create(x.dataType(), channels);
+        statistics.put(name + "/batch_mean", mean);
+        statistics.put(name + "/batch_var", var);
+        Node out = node(x.like());
+        // a forward-only pass still needs arrays to bind; its backward is never run
+        INDArray dGamma = trainable ? gradient(name + "/gamma", gamma) : gamma.like();
+        INDArray dBeta = trainable ? gradient(name + "/beta", beta) : beta.like();
+        BatchNormKernel.Bound bound = batchNorm.bind(new BatchNormKernel.Arrays(x, gamma, beta, mean, var,
+                out.value(), trainable ? out.grad() : x.like(), trainable ? in.grad() : x.like(), dGamma, dBeta));
+        tape.forward(bound.forward());
+        if (trainable) {
+            tape.backward(bound.backward());
+        }
+        return out;
+    }
+
+    /** max(h, 0.2 h) in place; backward multiplies by 1 where the output is positive, 0.2 elsewhere. */
+    Node leakyRelu(Node in) {
+        INDArray h = in.value();
+        INDArray scratch = h.like();
+        tape.forward(Tape.exec(new ScalarMultiplication(h, null, scratch, LEAKY_SLOPE)),
+                Tape.exec(new Max(new INDArray[]{h, scratch}, new INDArray[]{h})));
+        if (trainable) {
+            tape.backward(Tape.exec(new Step(h, scratch, 0.0)),
+                    Tape.exec(new ScalarMultiplication(scratch, null, scratch, 1 - LEAKY_SLOPE)),
+                    Tape.exec(new ScalarAdd(scratch, null, scratch, LEAKY_SLOPE)),
+                    Tape.exec(new MulOp(in.grad(), scratch, in.grad())));
+        }
+        return in;
+    }
+
+    Node relu(Node in) {
+        INDArray h = in.value();
+        tape.forward(Tape.exec(new RectifiedLinear(h, h, 0.0)));
+        if (trainable) {
+            INDArray mask = h.like();
+            tape.backward(Tape.exec(new Step(h, mask, 0.0)), Tape.exec(new MulOp(in.grad(), mask, in.grad())));
+        }
+        return in;
+    }
+
+    /** tanh in place; backward multiplies by 1 - y^2. */
+    Node tanh(Node in) {
+        INDArray h = in.value();
+        tape.forward(Tape.exec(new Tanh(h, h)));
+        if (trainable) {
+            INDArray slope = h.like();
+            tape.backward(Tape.exec(new MulOp(h, h, slope)),
+                    Tape.exec(new ScalarReverseSubtraction(slope, null, slope, 1.0)),
+                    Tape.exec(new MulOp(in.grad(), slope, in.grad())));
+        }
+        return in;
+    }
+
+    private Node node(INDArray value) {
+        return new Node(value, trainable ? value.like() : null);
+    }
+
+    private INDArray parameter(String name) {
+        INDArray p = graph.array(name);
+        if (parameters.put(name, p) != null) {
+            throw new IllegalStateException("Parameter " + name + " used twice in one pass");
+        }
+        return p;
+    }
+
+    private INDArray gradient(String name, INDArray parameter) {
+        INDArray g = Nd4j.create(parameter.dataType(), parameter.shape());
+        gradients.put(name, g);
+        return g;
+    }
+}

@@ -1,0 +1,137 @@
+package org.beatgan.core.model.direct;
+
+import org.beatgan.core.model.BeatGanConfig;
+import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.model.BeatGanGraph.Network;
+import org.beatgan.core.model.BeatGanGraphBuilder;
+import org.beatgan.core.util.QuietStdout;
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.beatgan.core.model.ActivationNames.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The hand-written step against the SameDiff graph it replaces: every output and gradient of both
+ * networks, in double precision (libnd4j's batch norm) and in float (the Java batch norm), with D
+ * changed between the two halves as an update would change it.
+ */
+class DirectTrainingStepTest {
+
+    private static final BeatGanConfig TINY = BeatGanConfig.of(2, 5, 3, 2);
+
+    /**
+     * Outputs to 1e-10; gradients to 1e-7 because libnd4j's leaky-ReLU backprop, which the graph
+     * runs, multiplies by the slope rounded to float (0.2f, 1.5e-8 off): the D gradients then
+     * differ by ~5e-9 relative, and with the slope 0.2f here the forward outputs differ instead.
+     */
+    @Test
+    void equalsTheGraphInDoublePrecision() {
+        compareWithGraph(DataType.DOUBLE, 1e-10, 1e-7);
+    }
+
+    @Test
+    void equalsTheGraphInFloatWithTheJavaBatchNorm() {
+        compareWithGraph(DataType.FLOAT, 2e-3, 2e-3);
+    }
+
+    private void compareWithGraph(DataType type, double tolerance, double gradientTolerance) {
+        BeatGanGraph graph = BeatGanGraphBuilder.build(TINY, type, 5);
+        graph.setAdversarialWeight(0.7);
+        graph.setTrainingMode(true);
+        QuietStdout.run(() -> graph.sameDiff().createGradFunction());
+        Nd4j.getRandom().setSeed(11);
+        INDArray x = Nd4j.rand(type, 6, 2, 320).muli(2).subi(1);
+        Map<String, INDArray> feed = Map.of(INPUT, x);
+        DirectTrainingStep direct = new DirectTrainingStep(graph);
+
+        List<String> dOutputs = new ArrayList<>(List.of(LOSS_D_REAL, LOSS_D_FAKE, LOSS_D));
+        dOutputs.addAll(graph.batchStatisticOutputs(Network.D));
+        OutAndGrad expectedD = graph.sameDiff().calculateGradientsAndOutputs(feed, dOutputs, graph.paramNames(Network.D));
+        OutAndGrad actualD = direct.discriminator(x);
+        assertSame(expectedD, actualD, dOutputs, graph.paramNames(Network.D), tolerance, gradientTolerance);
+
+        // as D's update would: the adversarial term must see D's weights as they are now
+        for (String p : graph.paramNames(Network.D)) {
+            graph.array(p).addi(Nd4j.rand(type, graph.array(p).shape()).subi(0.5).muli(0.2));
+        }
+        List<String> gOutputs = new ArrayList<>(List.of(LOSS_G_REC, LOSS_G_ADV, LOSS_G));
+        gOutputs.addAll(graph.batchStatisticOutputs(Network.G));
+        OutAndGrad expectedG = graph.sameDiff().calculateGradientsAndOutputs(feed, gOutputs, graph.paramNames(Network.G));
+        OutAndGrad actualG = direct.generator();
+        assertSame(expectedG, actualG, gOutputs, graph.paramNames(Network.G), tolerance, gradientTolerance);
+    }
+
+    private static void assertSame(OutAndGrad expected, OutAndGrad actual, List<String> outputs, List<String> params,
+                                   double tolerance, double gradientTolerance) {
+        assertEquals(new java.util.HashSet<>(outputs), actual.getOutputs().keySet());
+        assertEquals(new java.util.HashSet<>(params), actual.getGradients().keySet());
+        for (String o : outputs) {
+            assertClose(expected.getOutputs().get(o), actual.getOutputs().get(o), tolerance, o);
+        }
+        for (String p : params) {
+            assertClose(expected.getGradients().get(p), actual.getGradients().get(p), gradientTolerance, "d/d " + p);
+        }
+    }
+
+    /** Largest difference relative to the largest magnitude of the expected array. */
+    static void assertClose(INDArray expected, INDArray actual, double tolerance, String what) {
+        INDArray e = expected.castTo(DataType.DOUBLE).reshape(expected.length());
+        INDArray a = actual.castTo(DataType.DOUBLE).reshape(actual.length());
+        assertEquals(e.length(), a.length(), what);
+        double scale = Math.max(e.amaxNumber().doubleValue(), 1e-12);
+        double diff = e.sub(a).amaxNumber().doubleValue();
+        assertTrue(diff / scale <= tolerance, what + ": max difference " + diff + " at scale " + scale);
+        assertTrue(scale > 1e-12 || e.length() == 0, what + " is all zeros, which tests nothing");
+    }
+
+    @Test
+    void generatorWithoutDiscriminatorIsRefused() {
+        DirectTrainingStep direct = new DirectTrainingStep(BeatGanGraphBuilder.build(TINY, DataType.FLOAT, 1));
+        IllegalStateException e = assertThrows(IllegalStateException.class, direct::generator);
+        assertTrue(e.getMessage().contains("discriminator(x)"), e.getMessage());
+    }
+
+    @Test
+    void wrongBeatShapeIsRefusedWithTheExpectedShape() {
+        DirectTrainingStep direct = new DirectTrainingStep(BeatGanGraphBuilder.build(TINY, DataType.FLOAT, 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> direct.discriminator(Nd4j.zeros(DataType.FLOAT, 4, 1, 320)));
+        assertTrue(e.getMessage().contains("2"), e.getMessage());
+    }
+
+    @Test
+    void replacedParameterArraysAreFollowed() {
+        BeatGanGraph graph = BeatGanGraphBuilder.build(TINY, DataType.DOUBLE, 3);
+        graph.setTrainingMode(true);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 2, 320);
+        DirectTrainingStep direct = new DirectTrainingStep(graph);
+        double before = direct.discriminator(x).getOutputs().get(LOSS_D).getDouble(0);
+        String w = "D/conv6/W";
+        graph.sameDiff().getVariable(w).setArray(graph.array(w).mul(-3));
+        double after = direct.discriminator(x).getOutputs().get(LOSS_D).getDouble(0);
+        double graphLoss = graph.sameDiff().output(Map.of(INPUT, x), LOSS_D).get(LOSS_D).getDouble(0);
+        assertNotEquals(before, after);
+        assertEquals(graphLoss, after, 1e-12);
+    }
+
+    @Test
+    void batchSizesEachGetTheirOwnPlan() {
+        BeatGanGraph graph = BeatGanGraphBuilder.build(TINY, DataType.DOUBLE, 4);
+        graph.setTrainingMode(true);
+        DirectTrainingStep direct = new DirectTrainingStep(graph);
+        for (int batch : new int[]{5, 2, 5, 3}) {
+            INDArray x = Nd4j.rand(DataType.DOUBLE, batch, 2, 320);
+            double expected = graph.sameDiff().output(Map.of(INPUT, x), LOSS_D).get(LOSS_D).getDouble(0);
+            assertEquals(expected, direct.discriminator(x).getOutputs().get(LOSS_D).getDouble(0), 1e-12, "batch " + batch);
+            direct.generator();
+        }
+    }
+}
