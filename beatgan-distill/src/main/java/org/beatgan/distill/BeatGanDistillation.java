@@ -3,6 +3,7 @@ package org.beatgan.distill;
 import org.beatgan.core.model.ActivationNames;
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.train.Batch;
+import org.beatgan.core.train.DetachedTerms;
 import org.beatgan.core.train.GeneratorLossExtension;
 import org.beatgan.core.train.Pretrainable;
 import org.beatgan.distill.ops.DistillOps;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -62,6 +64,8 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
     private final Map<String, String> logged = new LinkedHashMap<>();
     private final Map<String, DistillationLoss> losses = new LinkedHashMap<>();
     private final Map<String, LossState> states = new LinkedHashMap<>();
+    /** The terms outside the student graph, for the trainer's direct step; empty where they need the graph. */
+    private final Optional<DetachedTerms> detached;
     /** Teacher activations of each term's taps by role (for pre-training). */
     private final Map<String, Map<String, List<String>>> teacherTapsByTerm = new LinkedHashMap<>();
 
@@ -129,48 +133,25 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
                             + (loss.roles().isEmpty() ? " (it probes the models itself; see its params)" : ""));
                 }
             }
-            Map<String, List<Tensor>> sTensors = new LinkedHashMap<>();
-            Map<String, List<Tensor>> tTensors = new LinkedHashMap<>();
-            resolved.get(i).forEach((role, pairs) -> {
-                List<Tensor> s = new ArrayList<>();
-                List<Tensor> t = new ArrayList<>();
-                for (String[] p : pairs) {
-                    s.add(LogitSources.apply(sd, role, p[1], sd.getVariable(p[1]), studentShapes.get(p[1])));
-                    t.add(LogitSources.apply(sd, role, p[0], sd.getVariable(TEACHER_PREFIX + p[0]),
-                            teacherShapes.get(p[0])));
-                }
-                sTensors.put(role, s);
-                tTensors.put(role, t);
-            });
             String prefix = TERM_PREFIX + term.name() + "/";
             LossState state = loss.createState(new LossState.Context(sd, prefix, student.dataType(), trainingSetSize,
                     seed, student, this.teacher));
-            LossInputs in = new LossInputs() {
-                public SameDiff sd() {
-                    return sd;
-                }
+            LossInputs in = new TermInputs(sd, resolved.get(i), studentShapes, teacherShapes, state,
+                    new TermInputs.Weights() {
+                        public SDVariable adapter(String name, INDArray init) {
+                            SDVariable v = sd.var(prefix + name, init.castTo(student.dataType()));
+                            adapters.add(v.name());
+                            return v;
+                        }
 
-                public List<Tensor> student(String role) {
-                    if (!sTensors.containsKey(role) && state != null && state.inputs().containsKey(role)) {
-                        return List.of(state.inputs().get(role));
-                    }
-                    return sTensors.get(role);
-                }
+                        public SDVariable frozen(String name, INDArray init) {
+                            return sd.constant(prefix + name, init.castTo(student.dataType()));
+                        }
 
-                public List<Tensor> teacher(String role) {
-                    return tTensors.get(role);
-                }
-
-                public SDVariable adapter(String name, INDArray init) {
-                    SDVariable v = sd.var(prefix + name, init.castTo(student.dataType()));
-                    adapters.add(v.name());
-                    return v;
-                }
-
-                public SDVariable frozen(String name, INDArray init) {
-                    return sd.constant(prefix + name, init.castTo(student.dataType()));
-                }
-            };
+                        public INDArray preset(String name) {
+                            return null;
+                        }
+                    });
             addWeightedTerm(sd, prefix, loss.build(in), term.weight(), "distill_" + term.name(), logged);
             losses.put(term.name(), loss);
             Map<String, List<String>> taps = new LinkedHashMap<>();
@@ -180,6 +161,10 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
                 states.put(term.name(), state);
             }
         }
+        detached = states.isEmpty()
+                ? DetachedDistillationTerms.of(student, terms, resolved, studentShapes, teacherShapes, teacherTaps,
+                logged.values(), adapters)
+                : Optional.empty();
     }
 
     /**
@@ -369,6 +354,17 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
     /** Training state by term name (terms whose loss keeps state only). */
     public Map<String, LossState> states() {
         return states;
+    }
+
+    /**
+     * The terms rebuilt in a graph of their own on the student's generator activations, sharing
+     * the student graph's adapter arrays: present when no term keeps training state (CRD's memory
+     * bank, the probing losses' extra generator passes) and every student tap is a generator
+     * activation.
+     */
+    @Override
+    public Optional<DetachedTerms> detachedTerms() {
+        return detached;
     }
 
     @Override

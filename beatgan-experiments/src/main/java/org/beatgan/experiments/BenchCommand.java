@@ -108,6 +108,10 @@ public final class BenchCommand implements Callable<Integer> {
                 yaml.treeToValue(yaml.readTree("{loss: at, weight: 1000, inputs: {feats: [G/enc/act1, G/enc/act2, G/enc/act3, G/enc/act4, G/enc/act5]}}"), DistillTermSpec.class));
         BeatGanTrainer dt = new BeatGanTrainer(distilled, tc, List.of(new BeatGanDistillation(teacher, distilled, terms)));
         s.put("train_distill_kd_at", speed(TrainingSpeed.measure(dt, x, warmup, steps)));
+        BeatGanGraph viaGraph = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 3);
+        BeatGanTrainer gt = new BeatGanTrainer(viaGraph, tc.withStepEngine(TrainingConfig.StepEngine.GRAPH),
+                List.of(new BeatGanDistillation(teacher, viaGraph, terms)));
+        s.put("train_distill_kd_at_samediff_graph", speed(TrainingSpeed.measure(gt, x, warmup, steps)));
         return s;
     }
 

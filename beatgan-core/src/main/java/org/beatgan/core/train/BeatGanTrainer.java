@@ -6,12 +6,16 @@ import org.beatgan.core.model.direct.DirectTrainingStep;
 import org.beatgan.core.util.QuietStdout;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 import static org.beatgan.core.model.ActivationNames.*;
 
@@ -22,8 +26,10 @@ import static org.beatgan.core.model.ActivationNames.*;
  * updates, each extension receives the outputs it asked for from the generator pass (its
  * {@link GeneratorLossExtension#afterStep}), as the batch-norm running statistics do.
  *
- * <p>Without extensions the gradients come from {@link DirectTrainingStep} (unless the config asks
- * for the graph); with extensions, whose terms are SameDiff expressions, from the graph.
+ * <p>The gradients come from {@link DirectTrainingStep} unless the config asks for the graph or an
+ * extension's terms need the graph ({@link GeneratorLossExtension#detachedTerms} empty, or reading
+ * activations the direct step does not have); detached terms are evaluated on the direct step's
+ * activations and their gradients join its backward pass.
  */
 public final class BeatGanTrainer {
 
@@ -41,6 +47,8 @@ public final class BeatGanTrainer {
     private final List<TrainingListener> listeners = new ArrayList<>();
     /** The hand-written step, or null when the graph computes the gradients. */
     private final DirectTrainingStep direct;
+    /** The extensions' terms detached from the graph, for the direct step. */
+    private final List<DetachedTerms> detached;
     private int dReinits;
     private long iteration;
 
@@ -79,11 +87,30 @@ public final class BeatGanTrainer {
         for (GeneratorLossExtension e : extensions) {
             e.stepOutputs().stream().filter(v -> !gOutputs.contains(v)).forEach(gOutputs::add);
         }
-        direct = config.stepEngine() == TrainingConfig.StepEngine.DIRECT && this.extensions.isEmpty()
+        detached = detachedTerms(this.extensions);
+        direct = config.stepEngine() == TrainingConfig.StepEngine.DIRECT && detached != null
                 ? new DirectTrainingStep(graph) : null;
         if (direct == null && !graph.sameDiff().hasGradientFunction()) {
             QuietStdout.run(() -> graph.sameDiff().createGradFunction());
         }
+    }
+
+    /** Every extension's detached terms, or null if one has none or reads what the direct step lacks. */
+    private static List<DetachedTerms> detachedTerms(List<GeneratorLossExtension> extensions) {
+        List<DetachedTerms> terms = new ArrayList<>();
+        for (GeneratorLossExtension e : extensions) {
+            Optional<DetachedTerms> t = e.detachedTerms();
+            if (t.isEmpty() || !e.stepOutputs().isEmpty()
+                    || !DirectTrainingStep.ACTIVATIONS.containsAll(t.get().activations())) {
+                return null;
+            }
+            terms.add(t.get());
+        }
+        return terms;
+    }
+
+    public boolean hasExtensions() {
+        return !extensions.isEmpty();
     }
 
     /** True when steps run {@link DirectTrainingStep}, false when they run the SameDiff graph. */
@@ -153,7 +180,7 @@ public final class BeatGanTrainer {
             feed.putAll(e.feed(batch));
         }
         boolean beatganOrder = config.stepOrder() == TrainingConfig.StepOrder.BEATGAN;
-        Outputs out = direct != null ? directStep(feed.get(INPUT), beatganOrder, epoch)
+        Outputs out = direct != null ? directStep(feed, beatganOrder, epoch)
                 : beatganOrder ? graphStep(feed, epoch) : simultaneousGraphStep(feed, epoch);
         Map<String, INDArray> outD = out.d();
         Map<String, INDArray> outG = out.g();
@@ -185,19 +212,64 @@ public final class BeatGanTrainer {
     }
 
     /** Each update is applied only after the losses it follows from were found finite. */
-    private Outputs directStep(INDArray x, boolean beatganOrder, int epoch) {
-        OutAndGrad d = direct.discriminator(x);
+    private Outputs directStep(Map<String, INDArray> feed, boolean beatganOrder, int epoch) {
+        OutAndGrad d = direct.discriminator(feed.get(INPUT));
         checkFinite(d.getOutputs(), List.of(LOSS_D_REAL, LOSS_D_FAKE), epoch);
         if (beatganOrder) {
             optD.step(d.getGradients(), epoch);
         }
-        OutAndGrad g = direct.generator();
-        checkFinite(g.getOutputs(), gLosses, epoch);
+        TermsOnActivations terms = new TermsOnActivations(feed);
+        OutAndGrad g = direct.generator(detached.isEmpty() ? null : terms);
+        Map<String, INDArray> outG = new LinkedHashMap<>(g.getOutputs());
+        outG.putAll(terms.outputs);
+        Map<String, INDArray> gradG = new LinkedHashMap<>(g.getGradients());
+        gradG.putAll(terms.variableGradients);
+        for (String v : optG.variables()) {
+            gradG.computeIfAbsent(v, name -> Nd4j.zeros(graph.dataType(), graph.array(name).shape()));
+        }
+        checkFinite(outG, gLosses, epoch);
         if (!beatganOrder) {
             optD.step(d.getGradients(), epoch);
         }
-        optG.step(g.getGradients(), epoch);
-        return new Outputs(d.getOutputs(), g.getOutputs());
+        optG.step(gradG, epoch);
+        return new Outputs(d.getOutputs(), outG);
+    }
+
+    /** The detached terms of every extension as one set of terms for the direct step; keeps their outputs. */
+    private final class TermsOnActivations implements DirectTrainingStep.ActivationTerms {
+        private final Map<String, INDArray> feed;
+        final Map<String, INDArray> outputs = new LinkedHashMap<>();
+        final Map<String, INDArray> variableGradients = new LinkedHashMap<>();
+
+        TermsOnActivations(Map<String, INDArray> feed) {
+            this.feed = feed;
+        }
+
+        @Override
+        public Set<String> activations() {
+            Set<String> names = new LinkedHashSet<>();
+            detached.forEach(t -> names.addAll(t.activations()));
+            return names;
+        }
+
+        @Override
+        public Map<String, INDArray> gradients(Map<String, INDArray> activations) {
+            Map<String, INDArray> byActivation = new LinkedHashMap<>();
+            for (DetachedTerms t : detached) {
+                Map<String, INDArray> own = new LinkedHashMap<>();
+                t.activations().forEach(a -> own.put(a, activations.get(a)));
+                OutAndGrad r = t.evaluate(feed, own);
+                outputs.putAll(r.getOutputs());
+                r.getGradients().forEach((name, grad) -> {
+                    if (own.containsKey(name)) {
+                        byActivation.merge(name, grad, INDArray::add);
+                    } else {
+                        variableGradients.put(name, grad);
+                    }
+                });
+            }
+            return byActivation;
+        }
     }
 
     private Outputs graphStep(Map<String, INDArray> feed, int epoch) {

@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Something that adds terms to the generator's loss inside the BeatGAN graph (distillation terms,
@@ -45,5 +46,15 @@ public interface GeneratorLossExtension {
      * like batch-norm running statistics) is updated here. Nothing by default.
      */
     default void afterStep(Batch batch, Map<String, INDArray> outputs) {
+    }
+
+    /**
+     * The extension's terms as functions of generator activations, when they can be computed
+     * outside the BeatGAN graph; empty (the default) when they need the graph itself (training
+     * state updated from step outputs, extra generator passes, discriminator activations). With
+     * detached terms from every extension, the trainer can run its faster direct step.
+     */
+    default Optional<DetachedTerms> detachedTerms() {
+        return Optional.empty();
     }
 }

@@ -141,6 +141,10 @@ public final class TrainingRun {
      */
     private int start() throws IOException {
         Files.createDirectories(options.outDir());
+        LOG.info("{}: training step {}", options.outDir(), trainer.usesDirectStep()
+                ? "direct (BeatGAN's step on native kernels" + (trainer.hasExtensions() ? ", terms detached" : "") + ")"
+                : "through the SameDiff graph" + (trainer.config().stepEngine() == TrainingConfig.StepEngine.GRAPH
+                ? " (stepEngine GRAPH)" : " (the extension terms need it)"));
         if (options.resume()) {
             return resume();
         }

@@ -37,6 +37,22 @@ import static org.beatgan.core.model.ActivationNames.*;
  */
 public final class DirectTrainingStep {
 
+    /** The generator activations that {@link ActivationTerms} can read (the graph's names). */
+    public static final Set<String> ACTIVATIONS = activationNames();
+
+    /** Further terms of G's loss that are functions of named generator activations (distillation terms). */
+    public interface ActivationTerms {
+
+        /** The activations the terms read, from {@link #ACTIVATIONS}. */
+        Set<String> activations();
+
+        /**
+         * d terms / d activation for this step's activations (live arrays, valid during the call
+         * only), for any of them; the terms' own values and parameters are the caller's business.
+         */
+        Map<String, INDArray> gradients(Map<String, INDArray> activations);
+    }
+
     private final BeatGanGraph graph;
     private final Map<Long, Plan> plans = new LinkedHashMap<>(4, 0.75f, true) {
         @Override
@@ -96,12 +112,19 @@ public final class DirectTrainingStep {
         return new OutAndGrad(outputs, gradients);
     }
 
+    /** {@link #generator(ActivationTerms)} without further terms: BeatGAN's own loss. */
+    public OutAndGrad generator() {
+        return generator(null);
+    }
+
     /**
      * G's gradients (keyed by G's parameter names) and outputs: {@code loss/G_rec},
      * {@code loss/G_adv}, {@code loss/G} and G's batch statistics, for the beats of the last
      * {@link #discriminator} call, whose G forward pass it reuses (G must be unchanged since).
+     * {@code terms} (or null) adds terms of G's loss that are functions of generator
+     * activations: their gradients join G's backward pass at those activations.
      */
-    public OutAndGrad generator() {
+    public OutAndGrad generator(ActivationTerms terms) {
         Plan p = pending;
         if (p == null) {
             throw new IllegalStateException("generator() continues a step begun by discriminator(x); none is pending");
@@ -110,8 +133,9 @@ public final class DirectTrainingStep {
         double wAdv = graph.array(BeatGanGraph.W_ADV).getDouble(0);
         p.realFeatures.tape().runForward();
         p.adversarial.tape().runForward();
-
         p.reconstructionDiff.run();
+        Map<String, INDArray> extra = terms == null ? Map.of() : termGradients(p, terms);
+
         double rec = squaredSum(p.reconstructionError) / p.reconstructionError.length();
         p.reconstructionGrad.run();
         p.featureDiff.run();
@@ -121,7 +145,20 @@ public final class DirectTrainingStep {
                 2 * wAdv / featureDiff.length()));
         p.adversarial.tape().runBackward();
         p.addAdversarialGrad.run();
-        p.generator.tape().runBackward();
+        INDArray scoreGrad = extra.get(G_SCORE);
+        if (scoreGrad != null) {
+            // score_b = mean over the beat of (G(x) - x)^2: d score_b / d G(x) = 2 (G(x) - x) / (nc L)
+            long batch = p.input.size(0);
+            long perBeat = p.input.length() / batch;
+            p.out.grad().reshape(batch, perBeat).addi(p.reconstructionError.reshape(batch, perBeat)
+                    .mulColumnVector(scoreGrad.reshape(batch, 1)).muli(2.0 / perBeat));
+        }
+        p.generator.extraGradients(extra);
+        try {
+            p.generator.tape().runBackward();
+        } finally {
+            p.generator.extraGradients(Map.of());
+        }
 
         Map<String, INDArray> outputs = new LinkedHashMap<>();
         outputs.put(LOSS_G_REC, scalar(rec));
@@ -129,6 +166,30 @@ public final class DirectTrainingStep {
         outputs.put(LOSS_G, scalar(rec + wAdv * adv));
         outputs.putAll(p.generator.statistics());
         return new OutAndGrad(outputs, new LinkedHashMap<>(p.generator.gradients()));
+    }
+
+    /** The terms' gradients by activation, checked against the activations' shapes and cast to the model's type. */
+    private Map<String, INDArray> termGradients(Plan p, ActivationTerms terms) {
+        Map<String, INDArray> acts = new LinkedHashMap<>();
+        for (String name : terms.activations()) {
+            if (!ACTIVATIONS.contains(name)) {
+                throw new IllegalArgumentException("'" + name + "' is not a generator activation of the direct step; "
+                        + "it provides " + ACTIVATIONS);
+            }
+            acts.put(name, name.equals(G_SCORE) ? p.reconstructionError.mul(p.reconstructionError).mean(1, 2)
+                    : p.generator.named().get(name).value());
+        }
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        terms.gradients(acts).forEach((name, g) -> {
+            INDArray act = acts.get(name);
+            if (act == null || !java.util.Arrays.equals(act.shape(), g.shape())) {
+                throw new IllegalStateException("Term gradient for '" + name + "' "
+                        + java.util.Arrays.toString(g.shape()) + " does not match a requested activation "
+                        + (act == null ? "(not requested)" : java.util.Arrays.toString(act.shape())));
+            }
+            grads.put(name, g.castTo(graph.dataType()));
+        });
+        return grads;
     }
 
     private Plan plan(long batch) {
@@ -141,6 +202,16 @@ public final class DirectTrainingStep {
             plans.put(batch, p);
         }
         return p;
+    }
+
+    private static Set<String> activationNames() {
+        Set<String> names = new java.util.LinkedHashSet<>();
+        for (int k = 1; k <= 5; k++) names.add(gEnc(k));
+        names.add(G_LATENT);
+        for (int k = 1; k <= 5; k++) names.add(gDec(k));
+        names.add(G_OUT);
+        names.add(G_SCORE);
+        return java.util.Collections.unmodifiableSet(names);
     }
 
     private static double squaredSum(INDArray a) {
@@ -167,6 +238,8 @@ public final class DirectTrainingStep {
     /** Every pass, array and loss op of one batch size. */
     private static final class Plan {
         final INDArray input;
+        /** G(x) and d loss / d G(x). */
+        final Node out;
         /** G on the beats, trainable. */
         final PassBuilder generator;
         /** D on the beats and on G(x) for D's loss, trainable. */
@@ -192,7 +265,7 @@ public final class DirectTrainingStep {
             input = Nd4j.create(type, batch, c.nc(), c.isize());
 
             generator = new PassBuilder(graph, true);
-            Node out = generatorLayers(generator, generator.input(input, null), c);
+            out = generatorLayers(generator, generator.input(input, null), c);
 
             real = new PassBuilder(graph, true);
             realLogit = discriminatorLayers(real, real.input(input, null));
@@ -249,7 +322,7 @@ public final class DirectTrainingStep {
             if (k > 1) {
                 h = pass.batchNorm(h, prefix + "/bn" + k);
             }
-            h = pass.leakyRelu(h);
+            h = pass.name(pass.leakyRelu(h), prefix.equals("D") ? dEnc(k) : gEnc(k));
         }
         return h;
     }
@@ -261,11 +334,12 @@ public final class DirectTrainingStep {
 
     /** G's encoder, Conv(-> nz, k10), ConvT(k10) + BN + ReLU, 4x [ConvT(k4, s2) + BN + ReLU], ConvT + tanh. */
     static Node generatorLayers(PassBuilder pass, Node x, BeatGanConfig c) {
-        Node h = pass.conv(encoderLayers(pass, x, "G/enc"), "G/enc/conv6/W", 10, 1, 0);
-        h = pass.relu(pass.batchNorm(pass.deconv(h, "G/dec/convT1/W", 10, 1, 0), "G/dec/bn1"));
+        Node h = pass.name(pass.conv(encoderLayers(pass, x, "G/enc"), "G/enc/conv6/W", 10, 1, 0), G_LATENT);
+        h = pass.name(pass.relu(pass.batchNorm(pass.deconv(h, "G/dec/convT1/W", 10, 1, 0), "G/dec/bn1")), gDec(1));
         for (int k = 2; k <= 5; k++) {
-            h = pass.relu(pass.batchNorm(pass.deconv(h, "G/dec/convT" + k + "/W", 4, 2, 1), "G/dec/bn" + k));
+            h = pass.name(pass.relu(pass.batchNorm(pass.deconv(h, "G/dec/convT" + k + "/W", 4, 2, 1),
+                    "G/dec/bn" + k)), gDec(k));
         }
-        return pass.tanh(pass.deconv(h, "G/dec/convT6/W", 4, 2, 1));
+        return pass.name(pass.tanh(pass.deconv(h, "G/dec/convT6/W", 4, 2, 1)), G_OUT);
     }
 }

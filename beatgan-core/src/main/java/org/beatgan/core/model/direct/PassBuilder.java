@@ -40,6 +40,9 @@ final class PassBuilder {
     private final Map<String, INDArray> parameters = new LinkedHashMap<>();
     private final Map<String, INDArray> gradients = new LinkedHashMap<>();
     private final Map<String, INDArray> statistics = new LinkedHashMap<>();
+    private final Map<String, Node> named = new LinkedHashMap<>();
+    /** Gradients to add to named activations during the next backward pass (see {@link #name}). */
+    private Map<String, INDArray> extraGradients = Map.of();
 
     PassBuilder(BeatGanGraph graph, boolean trainable) {
         this.graph = graph;
@@ -64,6 +67,34 @@ final class PassBuilder {
     /** Batch means and variances by the graph's names ("G/enc/bn2/batch_mean", ...). */
     Map<String, INDArray> statistics() {
         return statistics;
+    }
+
+    /** Activations named by {@link #name}, by name. */
+    Map<String, Node> named() {
+        return named;
+    }
+
+    /**
+     * Names an activation (one of the graph's activation names). In a trainable pass, a gradient
+     * given for it to {@link #extraGradients} is added to the activation's gradient once its
+     * consumers' backward steps have written it, before it flows further back.
+     */
+    Node name(Node node, String activation) {
+        named.put(activation, node);
+        if (trainable) {
+            tape.backward(() -> {
+                INDArray extra = extraGradients.get(activation);
+                if (extra != null) {
+                    node.grad().addi(extra);
+                }
+            });
+        }
+        return node;
+    }
+
+    /** Gradients to add to named activations in the next backward pass; replaced by the next call. */
+    void extraGradients(Map<String, INDArray> gradients) {
+        extraGradients = gradients;
     }
 
     /** An input of the pass: its gradient array is written only if {@code grad} is non-null. */

@@ -92,6 +92,65 @@ class DirectTrainingStepTest {
         assertTrue(scale > 1e-12 || e.length() == 0, what + " is all zeros, which tests nothing");
     }
 
+    /**
+     * Terms on activations join G's backward where they should: a linear term sum(a * R) on four
+     * activations (an encoder map, the latent, the output and the per-beat score) added to the
+     * graph's loss gives the same G gradients as the direct step handed d term / d a = R.
+     */
+    @Test
+    void activationTermsJoinTheBackwardPassAtTheirActivations() {
+        BeatGanGraph graph = BeatGanGraphBuilder.build(TINY, DataType.DOUBLE, 9);
+        graph.setTrainingMode(true);
+        Nd4j.getRandom().setSeed(12);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 5, 2, 320).muli(2).subi(1);
+        Map<String, INDArray> probe = graph.forward(x, true, gEnc(3), G_LATENT, G_OUT, G_SCORE, gDec(2));
+        Map<String, INDArray> weights = new java.util.LinkedHashMap<>();
+        var sd = graph.sameDiff();
+        probe.forEach((name, act) -> {
+            INDArray r = Nd4j.rand(DataType.DOUBLE, act.shape()).subi(0.5);
+            weights.put(name, r);
+            sd.addLossVariable(sd.getVariable(name).mul(sd.constant(r)).sum("term/" + name));
+        });
+        QuietStdout.run(sd::createGradFunction);
+        List<String> gVars = graph.paramNames(Network.G);
+        Map<String, INDArray> expected = sd.calculateGradients(Map.of(INPUT, x), gVars);
+
+        DirectTrainingStep direct = new DirectTrainingStep(graph);
+        direct.discriminator(x);
+        Map<String, INDArray> seen = new java.util.HashMap<>();
+        OutAndGrad actual = direct.generator(new DirectTrainingStep.ActivationTerms() {
+            public java.util.Set<String> activations() {
+                return weights.keySet();
+            }
+
+            public Map<String, INDArray> gradients(Map<String, INDArray> activations) {
+                activations.forEach((k, v) -> seen.put(k, v.dup()));
+                return weights;
+            }
+        });
+        probe.forEach((name, act) -> assertClose(act, seen.get(name), 1e-12, "activation " + name));
+        for (String v : gVars) {
+            assertClose(expected.get(v), actual.getGradients().get(v), 1e-7, "d/d " + v);
+        }
+    }
+
+    @Test
+    void termsOnUnknownActivationsAreRefused() {
+        DirectTrainingStep direct = new DirectTrainingStep(BeatGanGraphBuilder.build(TINY, DataType.FLOAT, 1));
+        direct.discriminator(Nd4j.rand(DataType.FLOAT, 3, 2, 320));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> direct.generator(new DirectTrainingStep.ActivationTerms() {
+                    public java.util.Set<String> activations() {
+                        return java.util.Set.of(D_FEATURES);
+                    }
+
+                    public Map<String, INDArray> gradients(Map<String, INDArray> activations) {
+                        return Map.of();
+                    }
+                }));
+        assertTrue(e.getMessage().contains(D_FEATURES), e.getMessage());
+    }
+
     @Test
     void generatorWithoutDiscriminatorIsRefused() {
         DirectTrainingStep direct = new DirectTrainingStep(BeatGanGraphBuilder.build(TINY, DataType.FLOAT, 1));

@@ -1,0 +1,27 @@
+package org.beatgan.core.train;
+
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An extension's loss terms detached from the BeatGAN graph: functions of named generator
+ * activations (and of the extension's own feed and trainable variables), so that a trainer that
+ * runs the generator outside the graph ({@code DirectTrainingStep}) can still train with them.
+ */
+public interface DetachedTerms {
+
+    /** The generator activations the terms read (the graph's activation names). */
+    Set<String> activations();
+
+    /**
+     * The terms on this step's activations and the extension's {@link GeneratorLossExtension#feed}:
+     * outputs holding every graph variable of {@link GeneratorLossExtension#loggedTerms()}, and
+     * gradients of the terms' sum with respect to each activation of {@link #activations()} and
+     * each of the extension's {@link GeneratorLossExtension#trainableVariables()} (an absent entry
+     * means zero). Activation arrays are valid during the call only.
+     */
+    OutAndGrad evaluate(Map<String, INDArray> feed, Map<String, INDArray> activations);
+}
