@@ -7,6 +7,8 @@ import org.beatgan.core.model.BeatGanConfig;
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraphBuilder;
 import org.beatgan.core.model.GeneratorInference;
+import org.beatgan.core.model.direct.DirectTrainingStep;
+import org.beatgan.core.model.direct.OpProfile;
 import org.beatgan.core.train.BeatGanTrainer;
 import org.beatgan.core.train.TrainingConfig;
 import org.beatgan.distill.BeatGanDistillation;
@@ -55,6 +57,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--step-order", defaultValue = "BEATGAN", description = "BEATGAN or SIMULTANEOUS.")
     TrainingConfig.StepOrder stepOrder;
 
+    @Option(names = "--profile", description = "Also time every op of the student's direct training step (op kind, ms per step, calls).")
+    boolean profile;
+
     @Option(names = "--only", paramLabel = "MODEL", description = "Benchmark only the teacher or only the student (e.g. for a profile).")
     String only;
 
@@ -101,6 +106,9 @@ public final class BenchCommand implements Callable<Integer> {
     private Map<String, Object> student(BeatGanGraph teacher, TrainingConfig tc, INDArray x) throws Exception {
         BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 2);
         Map<String, Object> s = model(student, tc, x);
+        if (profile) {
+            s.put("train_profile", profileDirectStep(student, tc, x));
+        }
         BeatGanGraph distilled = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 3);
         ObjectMapper yaml = Json.YAML;
         List<DistillTermSpec> terms = List.of(
@@ -113,6 +121,29 @@ public final class BenchCommand implements Callable<Integer> {
                 List.of(new BeatGanDistillation(teacher, viaGraph, terms)));
         s.put("train_distill_kd_at_samediff_graph", speed(TrainingSpeed.measure(gt, x, warmup, steps)));
         return s;
+    }
+
+    /** Op kinds of the direct step: ms per step and calls per step, largest first. */
+    private Map<String, Object> profileDirectStep(BeatGanGraph g, TrainingConfig tc, INDArray x) {
+        BeatGanTrainer t = new BeatGanTrainer(g, tc);
+        TrainingSpeed.measure(t, x, warmup, 1);
+        OpProfile p = new OpProfile();
+        DirectTrainingStep.profile(p);
+        TrainingSpeed.Result r;
+        try {
+            r = TrainingSpeed.measure(t, x, 0, steps);
+        } finally {
+            DirectTrainingStep.profile(null);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        double total = 0;
+        for (Map.Entry<String, double[]> e : p.perStep(steps).entrySet()) {
+            out.put(e.getKey(), Map.of("ms_per_step", e.getValue()[0], "calls_per_step", e.getValue()[1]));
+            total += e.getValue()[0];
+        }
+        out.put("ops_total_ms_per_step", total);
+        out.put("step_ms_median_while_profiling", r.stepMsMedian());
+        return out;
     }
 
     private Map<String, Object> model(BeatGanGraph g, TrainingConfig tc, INDArray x) {

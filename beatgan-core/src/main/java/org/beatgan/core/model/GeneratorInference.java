@@ -63,6 +63,13 @@ public final class GeneratorInference {
         }
     };
 
+    private final Map<Long, GemmGenerator> gemmPlans = new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, GemmGenerator> eldest) {
+            return size() > 4;
+        }
+    };
+
     private GeneratorInference(BeatGanConfig config, DataType dtype) {
         this.config = config;
         this.dtype = dtype;
@@ -98,7 +105,11 @@ public final class GeneratorInference {
 
     /** Per-beat anomaly score: mean squared reconstruction error, shape (batch). */
     public synchronized INDArray scores(INDArray x) {
-        Plan plan = plan(checked(x));
+        GemmGenerator gemm = gemm(checked(x));
+        if (gemm != null) {
+            return Nd4j.createFromArray(gemm.scores(floats(x)));
+        }
+        Plan plan = plan(x);
         return score(plan, plan.run());
     }
 
@@ -109,7 +120,32 @@ public final class GeneratorInference {
 
     /** G(x), shape (batch, nc, isize). */
     public synchronized INDArray reconstruct(INDArray x) {
-        return plan(checked(x)).run().dup();
+        GemmGenerator gemm = gemm(checked(x));
+        if (gemm != null) {
+            return Nd4j.create(gemm.reconstruct(floats(x)), x.shape(), 'c');
+        }
+        return plan(x).run().dup();
+    }
+
+    private static float[] floats(INDArray x) {
+        return x.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    }
+
+    /**
+     * The sgemm path for float (see {@link GemmGenerator}), or null for double, which runs libnd4j's
+     * kernels. Measured with one thread, student (width 8) / teacher (32): batch 1 226 / 1,817 µs
+     * against 1,068 / 3,086 µs, batch 64 5.4 / 43.7 ms against 8.0 / 48.7 ms.
+     */
+    boolean usesGemm() {
+        return dtype == DataType.FLOAT;
+    }
+
+    private GemmGenerator gemm(INDArray x) {
+        if (!usesGemm()) {
+            return null;
+        }
+        return gemmPlans.computeIfAbsent(x.size(0),
+                b -> new GemmGenerator(layers, (int) (long) b, config.nc(), config.isize()));
     }
 
     /** The generator's named activations this path computes (see {@link ActivationNames}). */
@@ -130,7 +166,22 @@ public final class GeneratorInference {
                         + "GeneratorInference; it provides " + PROVIDED);
             }
         }
-        Plan plan = plan(checked(x));
+        GemmGenerator gemm = gemm(checked(x));
+        if (gemm != null) {
+            float[] beats = floats(x);
+            float[] out = gemm.run(beats);
+            Map<String, INDArray> result = new LinkedHashMap<>();
+            for (String n : names) {
+                if (n.equals(ActivationNames.G_SCORE)) {
+                    result.put(n, Nd4j.createFromArray(gemm.scoresOf(out, beats)));
+                } else {
+                    GemmGenerator.Activation a = gemm.activation(n);
+                    result.put(n, Nd4j.create(a.data(), a.shape(), 'c'));
+                }
+            }
+            return result;
+        }
+        Plan plan = plan(x);
         INDArray out = plan.run();
         Map<String, INDArray> result = new LinkedHashMap<>();
         for (String n : names) {

@@ -91,4 +91,42 @@ class GeneratorInferenceTest {
                 () -> fast.scores(Nd4j.rand(DataType.FLOAT, 4, 2, 320)));
         assertTrue(e.getMessage().contains("expected (batch, nc=1, 320)"), e.getMessage());
     }
+
+    /** Float runs through sgemm (GemmGenerator): every named activation as the graph gives it. */
+    @Test
+    void floatActivationsThroughSgemmMatchTheGraph() {
+        BeatGanGraph g = trained(DataType.FLOAT, 2, 4);
+        GeneratorInference fast = GeneratorInference.of(g);
+        assertTrue(fast.usesGemm());
+        assertTrue(!GeneratorInference.of(trained(DataType.DOUBLE, 1, 2)).usesGemm(), "double runs libnd4j's kernels");
+        String[] names = ActivationNames.all().stream().filter(GeneratorInference::provides).toArray(String[]::new);
+        for (int batch : new int[]{1, 3, 17}) {
+            INDArray x = Nd4j.rand(DataType.FLOAT, batch, 2, 320).muli(2).subi(1);
+            Map<String, INDArray> expected = g.activations(x, names);
+            Map<String, INDArray> got = fast.activations(x, names);
+            for (String n : names) {
+                assertArrayEquals(expected.get(n).shape(), got.get(n).shape(), n);
+                double scale = Math.max(1e-3, expected.get(n).amaxNumber().doubleValue());
+                double diff = got.get(n).sub(expected.get(n)).amaxNumber().doubleValue();
+                assertTrue(diff / scale < 1e-4, "batch " + batch + " " + n + ": " + diff + " at scale " + scale);
+            }
+            assertEquals(0.0, fast.reconstruct(x).sub(got.get(ActivationNames.G_OUT)).amaxNumber().doubleValue(), 0.0);
+            assertEquals(0.0, fast.scores(x).sub(got.get(ActivationNames.G_SCORE)).amaxNumber().doubleValue(), 0.0);
+        }
+    }
+
+    @Test
+    void fastTanhIsFloatAccurate() {
+        double worst = 0;
+        for (int i = -300000; i <= 300000; i++) {
+            float x = i * 1e-4f;
+            double exact = Math.tanh(x);
+            double err = Math.abs(GemmGenerator.tanh(x) - exact) / Math.max(Math.abs(exact), 1e-30);
+            if (x != 0) worst = Math.max(worst, err);
+        }
+        assertTrue(worst < 1.2e-7, "worst relative error " + worst);
+        assertEquals(0f, GemmGenerator.tanh(0f));
+        assertEquals(1f, GemmGenerator.tanh(1000f));
+        assertEquals(-1f, GemmGenerator.tanh(-1000f));
+    }
 }

@@ -19,6 +19,9 @@ interface BatchNormKernel {
 
     Bound bind(Arrays arrays);
 
+    /** How profiles name this kernel. */
+    String name();
+
     /**
      * Every array of one batch norm: input, affine parameters, published statistics, output, and
      * the gradients. Parameters belong to the model; everything else to the pass.

@@ -68,6 +68,14 @@ public final class DirectTrainingStep {
     }
 
     /**
+     * Times every op of every direct step, in all instances and threads, into {@code profile}
+     * until called with null (the loss arithmetic between passes is not timed).
+     */
+    public static void profile(OpProfile profile) {
+        Tape.profile(profile);
+    }
+
+    /**
      * D's gradients (keyed by D's parameter names) and outputs: {@code loss/D_real},
      * {@code loss/D_fake}, {@code loss/D} and the batch statistics of D on the real beats. Also
      * runs G on the beats for {@link #generator}.

@@ -16,6 +16,11 @@ import java.nio.FloatBuffer;
 final class FloatBatchNormKernel implements BatchNormKernel {
 
     @Override
+    public String name() {
+        return "batchnorm (Java)";
+    }
+
+    @Override
     public Bound bind(Arrays a) {
         Bound1 b = new Bound1(a);
         return new Bound(b::forward, b::backward);

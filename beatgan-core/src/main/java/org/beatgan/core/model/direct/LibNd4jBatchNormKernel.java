@@ -10,6 +10,11 @@ import org.nd4j.linalg.factory.Nd4j;
 final class LibNd4jBatchNormKernel implements BatchNormKernel {
 
     @Override
+    public String name() {
+        return "moments+batchnorm";
+    }
+
+    @Override
     public Bound bind(Arrays a) {
         DynamicCustomOp moments = DynamicCustomOp.builder("moments").addInputs(a.x())
                 .addOutputs(a.mean(), a.var()).addIntegerArguments(0, 2).build();

@@ -82,7 +82,7 @@ final class PassBuilder {
     Node name(Node node, String activation) {
         named.put(activation, node);
         if (trainable) {
-            tape.backward(() -> {
+            tape.backward("term gradient", () -> {
                 INDArray extra = extraGradients.get(activation);
                 if (extra != null) {
                     node.grad().addi(extra);
@@ -109,9 +109,9 @@ final class PassBuilder {
         Node out = node(Nd4j.create(x.dataType(), x.size(0), w.size(2), length));
         Conv1DConfig cfg = Conv1DConfig.builder().k(kernel).s(stride).p(pad).d(1)
                 .paddingMode(PaddingMode.VALID).dataFormat("NCW").build();
-        tape.forward(Tape.exec(new Conv1D(x, w, null, out.value(), cfg)));
+        tape.forward("conv1d", Tape.exec(new Conv1D(x, w, null, out.value(), cfg)));
         if (trainable) {
-            tape.backward(Tape.exec(new Conv1DDerivative(new INDArray[]{x, w, out.grad()},
+            tape.backward("conv1d_bp", Tape.exec(new Conv1DDerivative(new INDArray[]{x, w, out.grad()},
                     new INDArray[]{in.grad(), gradient(weight, w)}, cfg)));
         }
         return out;
@@ -129,10 +129,10 @@ final class PassBuilder {
                 .isSameMode(false).dataFormat("NCHW").build();
         INDArray x4 = x.reshape(batch, x.size(1), 1, x.size(2));
         DeConv2D forward = new DeConv2D(x4, w, null, out.value().reshape(batch, channels, 1, length), cfg);
-        tape.forward(Tape.exec(forward));
+        tape.forward("deconv2d", Tape.exec(forward));
         if (trainable) {
             int[] iArgs = Arrays.stream(forward.iArgs()).mapToInt(v -> (int) v).toArray();
-            tape.backward(Tape.exec(DynamicCustomOp.builder("deconv2d_bp")
+            tape.backward("deconv2d_bp", Tape.exec(DynamicCustomOp.builder("deconv2d_bp")
                     .addInputs(x4, w, out.grad().reshape(batch, channels, 1, length))
                     .addOutputs(in.grad().reshape(batch, x.size(1), 1, x.size(2)), gradient(weight, w))
                     .addIntegerArguments(iArgs).build()));
@@ -155,9 +155,9 @@ final class PassBuilder {
         INDArray dBeta = trainable ? gradient(name + "/beta", beta) : beta.like();
         BatchNormKernel.Bound bound = batchNorm.bind(new BatchNormKernel.Arrays(x, gamma, beta, mean, var,
                 out.value(), trainable ? out.grad() : x.like(), trainable ? in.grad() : x.like(), dGamma, dBeta));
-        tape.forward(bound.forward());
+        tape.forward(batchNorm.name(), bound.forward());
         if (trainable) {
-            tape.backward(bound.backward());
+            tape.backward(batchNorm.name() + "_bp", bound.backward());
         }
         return out;
     }
@@ -166,10 +166,10 @@ final class PassBuilder {
     Node leakyRelu(Node in) {
         INDArray h = in.value();
         INDArray scratch = h.like();
-        tape.forward(Tape.exec(new ScalarMultiplication(h, null, scratch, LEAKY_SLOPE)),
+        tape.forward("leaky_relu", Tape.exec(new ScalarMultiplication(h, null, scratch, LEAKY_SLOPE)),
                 Tape.exec(new Max(new INDArray[]{h, scratch}, new INDArray[]{h})));
         if (trainable) {
-            tape.backward(Tape.exec(new Step(h, scratch, 0.0)),
+            tape.backward("leaky_relu_bp", Tape.exec(new Step(h, scratch, 0.0)),
                     Tape.exec(new ScalarMultiplication(scratch, null, scratch, 1 - LEAKY_SLOPE)),
                     Tape.exec(new ScalarAdd(scratch, null, scratch, LEAKY_SLOPE)),
                     Tape.exec(new MulOp(in.grad(), scratch, in.grad())));
@@ -179,10 +179,10 @@ final class PassBuilder {
 
     Node relu(Node in) {
         INDArray h = in.value();
-        tape.forward(Tape.exec(new RectifiedLinear(h, h, 0.0)));
+        tape.forward("relu", Tape.exec(new RectifiedLinear(h, h, 0.0)));
         if (trainable) {
             INDArray mask = h.like();
-            tape.backward(Tape.exec(new Step(h, mask, 0.0)), Tape.exec(new MulOp(in.grad(), mask, in.grad())));
+            tape.backward("relu_bp", Tape.exec(new Step(h, mask, 0.0)), Tape.exec(new MulOp(in.grad(), mask, in.grad())));
         }
         return in;
     }
@@ -190,10 +190,10 @@ final class PassBuilder {
     /** tanh in place; backward multiplies by 1 - y^2. */
     Node tanh(Node in) {
         INDArray h = in.value();
-        tape.forward(Tape.exec(new Tanh(h, h)));
+        tape.forward("tanh", Tape.exec(new Tanh(h, h)));
         if (trainable) {
             INDArray slope = h.like();
-            tape.backward(Tape.exec(new MulOp(h, h, slope)),
+            tape.backward("tanh_bp", Tape.exec(new MulOp(h, h, slope)),
                     Tape.exec(new ScalarReverseSubtraction(slope, null, slope, 1.0)),
                     Tape.exec(new MulOp(in.grad(), slope, in.grad())));
         }

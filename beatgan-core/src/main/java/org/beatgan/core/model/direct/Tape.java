@@ -15,7 +15,16 @@ import java.util.List;
 final class Tape {
 
     private final List<Runnable> forward = new ArrayList<>();
+    private final List<String> forwardOps = new ArrayList<>();
     private final List<Runnable> backward = new ArrayList<>();
+    private final List<String> backwardOps = new ArrayList<>();
+    /** Time per op kind while profiling, else null (see {@link OpProfile}). */
+    private static volatile OpProfile profile;
+
+    /** Starts (or, with null, stops) timing every op of every tape run on any thread. */
+    static void profile(OpProfile p) {
+        profile = p;
+    }
 
     static Runnable exec(Op op) {
         return () -> Nd4j.exec(op);
@@ -25,31 +34,46 @@ final class Tape {
         return () -> Nd4j.exec(op);
     }
 
-    void forward(Runnable... steps) {
-        forward.addAll(List.of(steps));
+    /** The forward of a layer, as one or more steps run in order; {@code op} names it in profiles. */
+    void forward(String op, Runnable... steps) {
+        for (Runnable r : steps) {
+            forward.add(r);
+            forwardOps.add(op);
+        }
     }
 
     /**
      * The backward of the layer just added, its steps run in the order given; layers' backward
      * steps run in reverse order of addition.
      */
-    void backward(Runnable... steps) {
+    void backward(String op, Runnable... steps) {
         backward.add(steps.length == 1 ? steps[0] : () -> {
             for (Runnable s : steps) {
                 s.run();
             }
         });
+        backwardOps.add(op);
     }
 
     void runForward() {
-        for (Runnable r : forward) {
-            r.run();
+        OpProfile p = profile;
+        for (int i = 0; i < forward.size(); i++) {
+            if (p == null) {
+                forward.get(i).run();
+            } else {
+                p.time(forwardOps.get(i), forward.get(i));
+            }
         }
     }
 
     void runBackward() {
+        OpProfile p = profile;
         for (int i = backward.size() - 1; i >= 0; i--) {
-            backward.get(i).run();
+            if (p == null) {
+                backward.get(i).run();
+            } else {
+                p.time(backwardOps.get(i), backward.get(i));
+            }
         }
     }
 }
