@@ -1,5 +1,6 @@
 package org.beatgan.core.model;
 
+import org.beatgan.core.util.CpuBackendSelection;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.CustomOp;
@@ -132,12 +133,12 @@ public final class GeneratorInference {
     }
 
     /**
-     * The sgemm path for float (see {@link GemmGenerator}), or null for double, which runs libnd4j's
-     * kernels. Measured with one thread, student (width 8) / teacher (32): batch 1 226 / 1,817 µs
+     * The sgemm path for float on the CPU backend (see {@link GemmGenerator}), or null (double, or
+     * the CUDA backend), which runs libnd4j's kernels. Measured with one thread, student (width 8) / teacher (32): batch 1 226 / 1,817 µs
      * against 1,068 / 3,086 µs, batch 64 5.4 / 43.7 ms against 8.0 / 48.7 ms.
      */
     boolean usesGemm() {
-        return dtype == DataType.FLOAT;
+        return dtype == DataType.FLOAT && CpuBackendSelection.cpuBackend();
     }
 
     private GemmGenerator gemm(INDArray x) {

@@ -25,14 +25,22 @@ public final class CpuBackendSelection {
     private CpuBackendSelection() {
     }
 
+    /**
+     * True unless ND4J's CUDA backend is on the class path. The Java kernels that read and write
+     * arrays' memory directly (float batch norm, sgemm scoring) assume host memory, so they run
+     * only on the CPU backend; elsewhere the libnd4j kernels serve.
+     */
+    public static boolean cpuBackend() {
+        return CpuBackendSelection.class.getClassLoader().getResource("org/nd4j/linalg/jcublas/JCublasBackend.class") == null;
+    }
+
     /** Sets the property to {@value #ONEDNN} where possible; returns what the backend will load. */
     public static String apply() {
         if (System.getProperty(PROPERTY) != null) {
             return System.getProperty(PROPERTY);
         }
         ClassLoader cl = CpuBackendSelection.class.getClassLoader();
-        boolean cuda = cl.getResource("org/nd4j/linalg/jcublas/JCublasBackend.class") != null;
-        if (!cuda && cl.getResource(ONEDNN_LIBRARY) != null && cpuHasAvx2(Path.of("/proc/cpuinfo"))) {
+        if (cpuBackend() && cl.getResource(ONEDNN_LIBRARY) != null && cpuHasAvx2(Path.of("/proc/cpuinfo"))) {
             System.setProperty(PROPERTY, ONEDNN);
             return ONEDNN;
         }
