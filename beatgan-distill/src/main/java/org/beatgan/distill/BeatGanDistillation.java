@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 
 /**
  * Joins a frozen teacher BeatGAN to a student's training graph by activation name and adds the
@@ -65,7 +66,8 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
     private final Map<String, DistillationLoss> losses = new LinkedHashMap<>();
     private final Map<String, LossState> states = new LinkedHashMap<>();
     /** The terms outside the student graph, for the trainer's direct step; empty where they need the graph. */
-    private final Optional<DetachedTerms> detached;
+    private final Supplier<Optional<DetachedTerms>> detachedBuilder;
+    private Optional<DetachedTerms> detached;
     /** Teacher activations of each term's taps by role (for pre-training). */
     private final Map<String, Map<String, List<String>>> teacherTapsByTerm = new LinkedHashMap<>();
 
@@ -161,10 +163,11 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
                 states.put(term.name(), state);
             }
         }
-        detached = states.isEmpty()
-                ? DetachedDistillationTerms.of(student, terms, resolved, studentShapes, teacherShapes, teacherTaps,
-                logged.values(), adapters)
-                : Optional.empty();
+        // built on first request: a distillation trained through the graph never needs it
+        detachedBuilder = states.isEmpty()
+                ? () -> DetachedDistillationTerms.of(student, terms, resolved, studentShapes, teacherShapes,
+                teacherTaps, logged.values(), adapters)
+                : Optional::empty;
     }
 
     /**
@@ -363,7 +366,10 @@ public final class BeatGanDistillation implements GeneratorLossExtension, Pretra
      * activation.
      */
     @Override
-    public Optional<DetachedTerms> detachedTerms() {
+    public synchronized Optional<DetachedTerms> detachedTerms() {
+        if (detached == null) {
+            detached = detachedBuilder.get();
+        }
         return detached;
     }
 

@@ -32,8 +32,9 @@ import static org.beatgan.core.model.ActivationNames.*;
  * {@link #generator} is called: after D's update in BeatGAN's order, before it in the simultaneous
  * order.
  *
- * <p>Only BeatGAN's own losses: distillation terms are SameDiff expressions and train through the
- * graph. Not thread-safe, like the graph.
+ * <p>BeatGAN's own losses, plus any terms on generator activations handed to
+ * {@link #generator(ActivationTerms)} (distillation terms evaluated elsewhere: their gradients
+ * join the backward pass at their activations). Not thread-safe, like the graph.
  */
 public final class DirectTrainingStep {
 
