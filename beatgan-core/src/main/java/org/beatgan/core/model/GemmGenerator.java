@@ -46,11 +46,11 @@ final class GemmGenerator {
             float[] w = l.weight().data().asFloat();
             float[] bias = l.bias().data().asFloat();
             int co = (int) l.weight().size(2);
-            int lo = l.kind() == Kind.CONV ? (len + 2 * l.pad() - l.kernel()) / l.stride() + 1
-                    : (len - 1) * l.stride() - 2 * l.pad() + l.kernel();
+            int lo = l.outputLength(len);
             float[] out = new float[co * batch * lo];
-            steps.add(l.kind() == Kind.CONV ? conv(w, bias, c, co, len, l.kernel(), l.stride(), l.pad(), l.activation(), out)
-                    : deconv(w, bias, c, co, len, l.kernel(), l.stride(), l.pad(), l.activation(), out));
+            steps.add(l.kind() == Kind.CONV
+                    ? conv(w, bias, c, co, len, lo, l.kernel(), l.stride(), l.pad(), l.activation(), out)
+                    : deconv(w, bias, c, co, len, lo, l.kernel(), l.stride(), l.pad(), l.activation(), out));
             outputs.add(new Output(l.output(), out, co, lo));
             len = lo;
             c = co;
@@ -141,9 +141,8 @@ final class GemmGenerator {
      * Convolution as (Co x Ci K + 1) times (Ci K + 1 x B Lo): im2col columns with a row of ones,
      * weights w[k][ci][co] rearranged to rows per output channel with the bias last.
      */
-    private Step conv(float[] w, float[] bias, int ci, int co, int li, int k, int s, int p,
+    private Step conv(float[] w, float[] bias, int ci, int co, int li, int lo, int k, int s, int p,
                       GeneratorInference.Activation act, float[] out) {
-        int lo = (li + 2 * p - k) / s + 1;
         int rows = ci * k + 1;
         int n = batch * lo;
         float[] m = new float[co * rows];
@@ -183,9 +182,8 @@ final class GemmGenerator {
      * Transposed convolution as (Co K x Ci) times (Ci x B Li), then col2im: each column entry added
      * at output position li s - p + k. Weights w[0][k][co][ci] are already rows per (co, k).
      */
-    private Step deconv(float[] w, float[] bias, int ci, int co, int li, int k, int s, int p,
+    private Step deconv(float[] w, float[] bias, int ci, int co, int li, int lo, int k, int s, int p,
                         GeneratorInference.Activation act, float[] out) {
-        int lo = (li - 1) * s - 2 * p + k;
         int n = batch * li;
         float[] m = new float[co * k * ci];
         for (int t = 0; t < k; t++) {

@@ -49,6 +49,12 @@ public final class GeneratorInference {
 
     record Layer(String output, Kind kind, INDArray weight, INDArray bias, int kernel, int stride,
                          int pad, Activation activation) {
+
+        /** Output length for an input of {@code length} (PyTorch's Conv1d / ConvTranspose1d formulas). */
+        int outputLength(long length) {
+            return (int) (kind == Kind.CONV ? (length + 2L * pad - kernel) / stride + 1
+                    : (length - 1) * stride - 2L * pad + kernel);
+        }
     }
 
     private static final Set<String> PROVIDED = provided();
@@ -218,13 +224,13 @@ public final class GeneratorInference {
         for (Layer l : layers) {
             long c = l.weight.size(2);
             if (l.kind == Kind.CONV) {
-                long len = (h.size(2) + 2L * l.pad - l.kernel) / l.stride + 1;
+                long len = l.outputLength(h.size(2));
                 INDArray out = Nd4j.create(dtype, batch, c, len);
                 ops.add(exec(new Conv1D(h, l.weight, l.bias, out, Conv1DConfig.builder().k(l.kernel).s(l.stride)
                         .p(l.pad).d(1).paddingMode(PaddingMode.VALID).dataFormat("NCW").build())));
                 h = out;
             } else {
-                long len = (h.size(2) - 1) * l.stride - 2L * l.pad + l.kernel;
+                long len = l.outputLength(h.size(2));
                 INDArray out = Nd4j.create(dtype, batch, c, len);
                 ops.add(exec(new DeConv2D(h.reshape(batch, h.size(1), 1, h.size(2)), l.weight, l.bias,
                         out.reshape(batch, c, 1, len), DeConv2DConfig.builder()
