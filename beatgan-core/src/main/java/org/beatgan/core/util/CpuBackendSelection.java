@@ -31,8 +31,12 @@ public final class CpuBackendSelection {
      * only on the CPU backend; elsewhere the libnd4j kernels serve.
      */
     public static boolean cpuBackend() {
-        return CpuBackendSelection.class.getClassLoader().getResource("org/nd4j/linalg/jcublas/JCublasBackend.class") == null;
+        return CPU_BACKEND;
     }
+
+    /** Looked up once: scoring asks on every call, and a class-path lookup searches every jar. */
+    private static final boolean CPU_BACKEND = CpuBackendSelection.class.getClassLoader()
+            .getResource("org/nd4j/linalg/jcublas/JCublasBackend.class") == null;
 
     /** Sets the property to {@value #ONEDNN} where possible; returns what the backend will load. */
     public static String apply() {
