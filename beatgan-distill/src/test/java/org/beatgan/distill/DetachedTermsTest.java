@@ -78,7 +78,9 @@ class DetachedTermsTest {
             Map<String, Double> sb = b.step(x, 0);
             assertEquals(sb.keySet(), sa.keySet());
             for (String k : sb.keySet()) {
-                assertEquals(sb.get(k), sa.get(k), 1e-7 * Math.abs(sb.get(k)) + 1e-12, name + " step " + step + " " + k);
+                // the graph's libnd4j batchnorm_bp is ~5e-10 off in double, the direct step's exact
+                // (core's DoubleBatchNormKernelTest); through Adam that reaches ~1e-7 of a loss
+                assertEquals(sb.get(k), sa.get(k), 1e-6 * Math.abs(sb.get(k)) + 1e-12, name + " step " + step + " " + k);
             }
         }
         List<String> state = new ArrayList<>(viaGraph.stateVariableNames());
@@ -87,10 +89,11 @@ class DetachedTermsTest {
             INDArray e = viaGraph.array(v);
             double scale = Math.max(e.amaxNumber().doubleValue(), 1e-12);
             double d = e.sub(viaDirect.array(v)).amaxNumber().doubleValue();
-            // Adam's division by sqrt(v) magnifies the graph's float-rounded leaky-ReLU slope
-            // (core's DirectTrainingStepTest) to ~1e-7; a missing or wrong term gradient moves
-            // weights by ~lr = 1e-3 per step
-            assertTrue(d / scale < 1e-6, name + " " + v + ": " + d + " at scale " + scale);
+            // Adam's division by |g| + eps magnifies the graph's rounding (a float leaky-ReLU
+            // slope, libnd4j's batchnorm_bp ~5e-10 off in double; core's DirectTrainingStepTest)
+            // for elements whose gradient is ~eps: up to ~1e-3 of a step seen (9.4e-7 in
+            // G/dec/convT2/W); a missing or wrong term gradient moves weights by ~lr = 1e-3 a step
+            assertTrue(d < 1e-6 * scale + 1e-2 * cfg.lr(), name + " " + v + ": " + d + " at scale " + scale);
         }
     }
 

@@ -64,8 +64,14 @@ public final class ExperimentOptions {
 
     @Option(names = "--step-engine", paramLabel = "E",
             description = "DIRECT (BeatGAN's step on native kernels, the default) or GRAPH (through SameDiff). "
-                    + "Distillation terms always train through the graph.")
+                    + "Distillation terms that need the graph (they tap D or keep state) select it themselves.")
     String stepEngine;
+
+    @Option(names = "--scoring", paramLabel = "MODE",
+            description = "How validation and test beats are scored: eval (running batch-norm statistics, the "
+                    + "default) or batch-stats (BeatGAN's validate(): G in training mode on shuffled batches of "
+                    + "scoring.batchSize, default 64; model selection then follows it and eval mode is reported beside).")
+    String scoring;
 
     /** The config file (or defaults) with every given option applied on top. */
     public ExperimentConfig resolve() throws IOException {
@@ -74,6 +80,7 @@ public final class ExperimentOptions {
         ObjectNode model = o.putObject("model");
         ObjectNode training = o.putObject("training");
         ObjectNode d = o.putObject("data");
+        if (scoring != null) o.putObject("scoring").put("mode", scoring);
         if (data != null) d.put("path", data);
         if (protocol != null) d.put("protocol", protocol);
         if (fold != null) d.put("fold", fold);

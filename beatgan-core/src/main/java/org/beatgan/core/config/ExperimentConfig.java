@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.beatgan.core.io.Json;
 import org.beatgan.core.model.BeatGanConfig;
+import org.beatgan.core.score.ScoringConfig;
 import org.beatgan.core.train.TrainingConfig;
 
 import java.io.IOException;
@@ -17,24 +18,25 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * A declarative experiment (one YAML file in notebooks-config/): model, training and data
- * settings. A file states only what differs from the defaults; unknown keys are errors so a typo
+ * A declarative experiment (one YAML file in notebooks-config/): model, training, data and
+ * scoring settings. A file states only what differs from the defaults; unknown keys are errors so a typo
  * never silently falls back to a default. The {@code distill}, {@code sweep} and {@code experiment}
  * sections are kept as raw trees for the modules that own them.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ExperimentConfig(String name, BeatGanConfig model, TrainingConfig training, DataConfig data,
-                               JsonNode distill, JsonNode sweep, JsonNode experiment) {
+                               ScoringConfig scoring, JsonNode distill, JsonNode sweep, JsonNode experiment) {
 
     @JsonCreator
     public ExperimentConfig(@JsonProperty("name") String name, @JsonProperty("model") BeatGanConfig model,
                             @JsonProperty("training") TrainingConfig training, @JsonProperty("data") DataConfig data,
-                            @JsonProperty("distill") JsonNode distill, @JsonProperty("sweep") JsonNode sweep,
+                            @JsonProperty("scoring") ScoringConfig scoring, @JsonProperty("distill") JsonNode distill, @JsonProperty("sweep") JsonNode sweep,
                             @JsonProperty("experiment") JsonNode experiment) {
         this.name = name;
         this.model = model;
         this.training = training;
         this.data = data;
+        this.scoring = scoring == null ? ScoringConfig.eval() : scoring;
         this.distill = distill;
         this.sweep = sweep;
         this.experiment = experiment;
@@ -47,7 +49,7 @@ public record ExperimentConfig(String name, BeatGanConfig model, TrainingConfig 
     public static ExperimentConfig defaults() {
         return new ExperimentConfig("beatgan-teacher", BeatGanConfig.defaults(),
                 TrainingConfig.defaults().withEpochs(3),
-                new DataConfig(null, "beatgan", 0, 2048, 2048, 0), null, null, null);
+                new DataConfig(null, "beatgan", 0, 2048, 2048, 0), ScoringConfig.eval(), null, null, null);
     }
 
     public static ExperimentConfig load(Path file) throws IOException {

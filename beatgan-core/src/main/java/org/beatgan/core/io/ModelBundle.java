@@ -173,12 +173,45 @@ public final class ModelBundle {
         }
     }
 
+    /** True when {@code file} is a model file or names a shipped model ({@code pretrained:<name>}). */
+    public static boolean exists(Path file) {
+        if (PretrainedModels.isReference(file)) {
+            try {
+                PretrainedModels.find(file.toString());
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return Files.isRegularFile(file);
+    }
+
+    /** Size in bytes of the model file (for a shipped model, of its model.zip). */
+    public static long size(Path file) throws IOException {
+        return PretrainedModels.isReference(file) ? PretrainedModels.modelBytes(file).length : Files.size(file);
+    }
+
+    /**
+     * The {@code metrics.json} of the run that wrote a model (the file beside it in a run folder,
+     * or a shipped model's), or null when there is none.
+     */
+    public static com.fasterxml.jackson.databind.JsonNode metricsBeside(Path model) throws IOException {
+        if (PretrainedModels.isReference(model)) {
+            return Json.MAPPER.readTree(PretrainedModels.file(model.toString(), "metrics.json"));
+        }
+        Path metrics = model.toAbsolutePath().resolveSibling("metrics.json");
+        return Files.isRegularFile(metrics) ? Json.MAPPER.readTree(metrics.toFile()) : null;
+    }
+
+    /** The bundle's zip entries; {@code pretrained:<name>} reads a model shipped with the toolkit. */
     static Map<String, byte[]> readEntries(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
+        boolean shipped = PretrainedModels.isReference(file);
+        if (!shipped && !Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "model file does not exist");
         }
         Map<String, byte[]> entries = new LinkedHashMap<>();
-        try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(file))) {
+        try (ZipInputStream zip = new ZipInputStream(shipped
+                ? new ByteArrayInputStream(PretrainedModels.modelBytes(file)) : Files.newInputStream(file))) {
             ZipEntry e;
             while ((e = zip.getNextEntry()) != null) {
                 entries.put(e.getName(), zip.readAllBytes());

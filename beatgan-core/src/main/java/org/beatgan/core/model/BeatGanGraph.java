@@ -28,6 +28,34 @@ public final class BeatGanGraph {
 
     public enum Network { G, D }
 
+    /**
+     * The passes of a training step whose batch statistics move running statistics: G on the
+     * beats, and D on the beats, on G(x) for D's loss ({@code Dfake}) and on G(x) for G's
+     * adversarial term ({@code Dadv}). Each publishes its batch statistics under its own prefix
+     * ({@code G/enc/bn2/batch_mean}, {@code D/bn2/batch_mean}, {@code Dfake/bn2/batch_mean},
+     * {@code Dadv/bn2/batch_mean}); the D passes all move D's running statistics.
+     */
+    public enum StatisticsPass {
+        G(Network.G, null), D_REAL(Network.D, "D"), D_FAKE(Network.D, "Dfake"), D_ADVERSARIAL(Network.D, "Dadv");
+
+        private final Network network;
+        private final String prefix;
+
+        StatisticsPass(Network network, String prefix) {
+            this.network = network;
+            this.prefix = prefix;
+        }
+
+        public Network network() {
+            return network;
+        }
+
+        /** The name a statistic of D's batch norm {@code "D/bn2"} has in this pass ({@code "Dfake/bn2"}). */
+        public String statisticName(String batchNorm) {
+            return prefix == null ? batchNorm : prefix + batchNorm.substring(batchNorm.indexOf('/'));
+        }
+    }
+
     private final SameDiff sd;
     private final BeatGanConfig config;
     private final DataType dtype;
@@ -35,9 +63,12 @@ public final class BeatGanGraph {
     private final List<ParamSpec> dParams;
     private final List<BatchNormStats> gBatchNorms;
     private final List<BatchNormStats> dBatchNorms;
+    private final List<BatchNormStats> dFakeBatchNorms;
+    private final List<BatchNormStats> dAdversarialBatchNorms;
 
     BeatGanGraph(SameDiff sd, BeatGanConfig config, DataType dtype, List<ParamSpec> gParams,
-                 List<ParamSpec> dParams, List<BatchNormStats> gBatchNorms, List<BatchNormStats> dBatchNorms) {
+                 List<ParamSpec> dParams, List<BatchNormStats> gBatchNorms, List<BatchNormStats> dBatchNorms,
+                 List<BatchNormStats> dFakeBatchNorms, List<BatchNormStats> dAdversarialBatchNorms) {
         this.sd = sd;
         this.config = config;
         this.dtype = dtype;
@@ -45,6 +76,8 @@ public final class BeatGanGraph {
         this.dParams = List.copyOf(dParams);
         this.gBatchNorms = List.copyOf(gBatchNorms);
         this.dBatchNorms = List.copyOf(dBatchNorms);
+        this.dFakeBatchNorms = List.copyOf(dFakeBatchNorms);
+        this.dAdversarialBatchNorms = List.copyOf(dAdversarialBatchNorms);
     }
 
     public SameDiff sameDiff() {
@@ -69,6 +102,16 @@ public final class BeatGanGraph {
 
     public List<BatchNormStats> batchNorms(Network net) {
         return net == Network.G ? gBatchNorms : dBatchNorms;
+    }
+
+    /** The batch norms of one pass: their running statistics and where the pass publishes its batch statistics. */
+    public List<BatchNormStats> batchNorms(StatisticsPass pass) {
+        return switch (pass) {
+            case G -> gBatchNorms;
+            case D_REAL -> dBatchNorms;
+            case D_FAKE -> dFakeBatchNorms;
+            case D_ADVERSARIAL -> dAdversarialBatchNorms;
+        };
     }
 
     /** Number of trainable scalars (BN affine included, running statistics excluded). */
@@ -97,10 +140,13 @@ public final class BeatGanGraph {
         resetRunningStatistics(dBatchNorms);
     }
 
-    /** BeatGAN's rule when D collapses: fresh D weights (its optimizer state is kept). */
+    /**
+     * BeatGAN's rule when D collapses: fresh D weights. As BeatGAN's {@code D.apply(weights_init)},
+     * which sets conv weights and batch-norm affine parameters only, D's optimizer state and its
+     * batch-norm running statistics are kept.
+     */
     public void reinitializeDiscriminator(long seed) {
         initialize(dParams, new SplittableRandom(seed));
-        resetRunningStatistics(dBatchNorms);
     }
 
     private void initialize(List<ParamSpec> params, SplittableRandom rng) {
@@ -146,10 +192,15 @@ public final class BeatGanGraph {
         array(W_ADV).assign(wAdv);
     }
 
-    /** Names of the batch statistics a training pass must output to update running statistics. */
+    /** Names of the batch statistics of a network's primary pass (G on the beats, D on the beats). */
     public List<String> batchStatisticOutputs(Network net) {
+        return batchStatisticOutputs(net == Network.G ? StatisticsPass.G : StatisticsPass.D_REAL);
+    }
+
+    /** Names of the batch statistics a training pass outputs for the running-statistics update. */
+    public List<String> batchStatisticOutputs(StatisticsPass pass) {
         List<String> names = new ArrayList<>();
-        for (BatchNormStats bn : batchNorms(net)) {
+        for (BatchNormStats bn : batchNorms(pass)) {
             names.add(bn.batchMean());
             names.add(bn.batchVar());
         }
@@ -157,11 +208,33 @@ public final class BeatGanGraph {
     }
 
     /**
-     * running = (1 - m) * running + m * batch, with the variance made unbiased (N / (N - 1)) as
-     * PyTorch does. Arrays are updated in place: later executions of the graph see them.
+     * Moves the running statistics as one step of BeatGAN's {@code optimize()} does in PyTorch,
+     * where every train-mode forward pass of a batch-norm layer moves them once: G runs forward
+     * twice per step (once for D's update, once for G's; the same weights, so the same batch
+     * statistics move them twice), and D four times, in this order: on the beats and on G(x) in
+     * D's update, then on G(x) and on the beats in G's adversarial term (with D as
+     * {@code gPass} saw it, i.e. after D's update in BeatGAN's order).
+     *
+     * @param dPass outputs of the pass that computed D's update (D and Dfake statistics)
+     * @param gPass outputs of the pass that computed G's update (G, Dadv and D statistics)
      */
-    public void updateRunningStatistics(Network net, Map<String, INDArray> outputs, long batchSize) {
-        for (BatchNormStats bn : batchNorms(net)) {
+    public void updateRunningStatisticsAfterStep(Map<String, INDArray> dPass, Map<String, INDArray> gPass,
+                                                 long batchSize) {
+        updateRunningStatistics(StatisticsPass.D_REAL, dPass, batchSize);
+        updateRunningStatistics(StatisticsPass.D_FAKE, dPass, batchSize);
+        updateRunningStatistics(StatisticsPass.D_ADVERSARIAL, gPass, batchSize);
+        updateRunningStatistics(StatisticsPass.D_REAL, gPass, batchSize);
+        updateRunningStatistics(StatisticsPass.G, gPass, batchSize);
+        updateRunningStatistics(StatisticsPass.G, gPass, batchSize);
+    }
+
+    /**
+     * One pass's move of the running statistics: running = (1 - m) * running + m * batch, with the
+     * variance made unbiased (N / (N - 1)) as PyTorch does. Arrays are updated in place: later
+     * executions of the graph see them.
+     */
+    public void updateRunningStatistics(StatisticsPass pass, Map<String, INDArray> outputs, long batchSize) {
+        for (BatchNormStats bn : batchNorms(pass)) {
             INDArray mean = outputs.get(bn.batchMean());
             INDArray var = outputs.get(bn.batchVar());
             if (mean == null || var == null) {

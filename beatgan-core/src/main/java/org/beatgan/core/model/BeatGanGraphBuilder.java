@@ -37,6 +37,8 @@ public final class BeatGanGraphBuilder {
     private final List<ParamSpec> dParams = new ArrayList<>();
     private final List<BatchNormStats> gBatchNorms = new ArrayList<>();
     private final List<BatchNormStats> dBatchNorms = new ArrayList<>();
+    private final List<BatchNormStats> dFakeBatchNorms = new ArrayList<>();
+    private final List<BatchNormStats> dAdversarialBatchNorms = new ArrayList<>();
     private SDVariable bnTraining;
     private SDVariable bnInference;
 
@@ -81,7 +83,7 @@ public final class BeatGanGraphBuilder {
         // ---- discriminator on G(x) for D's loss: G is cut off
         SDVariable fakeDetached = new StopGradient(sd, gOut).outputVariable();
         SDVariable dFakeLogit = sd.reshape(D_FAKE_LOGIT,
-                discriminatorLogit("Dfake", fakeDetached, null, null, false), -1);
+                discriminatorLogit("Dfake", fakeDetached, null, dFakeBatchNorms, false), -1);
         sd.nn().sigmoid(D_FAKE_PROB, dFakeLogit);
 
         // BCE(D(x), 1) + BCE(D(G(x)), 0), written through softplus of the logit: -log(sigmoid(z))
@@ -94,7 +96,7 @@ public final class BeatGanGraphBuilder {
         // ---- generator loss: reconstruction + feature matching through a frozen copy of D
         // every beat has isize * nc values, so the mean of the per-beat scores is the overall mean
         SDVariable lossRec = g.score().mean(LOSS_G_REC);
-        SDVariable advFeatures = encoderBody("Dadv", gOut, 0, null, null, true);
+        SDVariable advFeatures = encoderBody("Dadv", gOut, 0, null, dAdversarialBatchNorms, true);
         SDVariable realFeatures = new StopGradient(sd, sd.getVariable(D_FEATURES)).outputVariable();
         SDVariable lossAdv = sd.math().square(advFeatures.sub(realFeatures)).mean(LOSS_G_ADV);
         // the adversarial weight is a constant that a trainer overwrites in place
@@ -102,7 +104,8 @@ public final class BeatGanGraphBuilder {
         lossRec.add(LOSS_G, lossAdv.mul(wAdv));
 
         sd.setLossVariables(LOSS_D, LOSS_G);
-        return new BeatGanGraph(sd, config, dtype, gParams, dParams, gBatchNorms, dBatchNorms);
+        return new BeatGanGraph(sd, config, dtype, gParams, dParams, gBatchNorms, dBatchNorms, dFakeBatchNorms,
+                dAdversarialBatchNorms);
     }
 
     /**
@@ -153,7 +156,7 @@ public final class BeatGanGraphBuilder {
      *
      * @param fromStage   0: {@code input} is beats; k (1..5): {@code input} is activation k
      * @param params      where new parameters are recorded; null to reuse the graph's
-     * @param bns         where batch-norm statistics are published; null for secondary passes
+     * @param bns         where the pass publishes its batch statistics; null for passes that publish none
      * @param stopWeights run with stop-gradient copies of the (discriminator) weights
      */
     private SDVariable encoderBody(String prefix, SDVariable input, int fromStage, List<ParamSpec> params,
@@ -167,7 +170,9 @@ public final class BeatGanGraphBuilder {
             h = conv(null, h, weight(paramPrefix + "/conv" + k + "/W", new long[]{4, cIn, c}, (cIn + c) * 4,
                     params, stopWeights), 4, 2, 1);
             if (k > 1) {
-                h = batchNorm(prefix, paramPrefix + "/bn" + k, h, c, len, params, bns, stopWeights);
+                // D's passes publish their statistics under their own prefix (Dfake/bn2/batch_mean)
+                String statistics = (prefix.equals("G") ? paramPrefix : prefix) + "/bn" + k;
+                h = batchNorm(statistics, paramPrefix + "/bn" + k, h, c, len, params, bns, stopWeights);
             }
             h = sd.nn().leakyRelu(actName(prefix, k), h, LEAKY_SLOPE);
         }
@@ -200,14 +205,14 @@ public final class BeatGanGraphBuilder {
         long len = 10;
         SDVariable h = deconv(z, weight("G/dec/convT1/W", new long[]{1, 10, c, config.nz()},
                 (config.nz() + c) * 10, params, false), 10, 1, 0);
-        h = batchNorm("G", "G/dec/bn1", h, c, len, params, bns, false);
+        h = batchNorm("G/dec/bn1", "G/dec/bn1", h, c, len, params, bns, false);
         h = sd.nn().relu(scoped(gDec(1)), h, 0.0);
         for (int k = 2; k <= 5; k++) {
             long c2 = c / 2;
             len *= 2;
             h = deconv(h, weight("G/dec/convT" + k + "/W", new long[]{1, 4, c2, c}, (c + c2) * 4,
                     params, false), 4, 2, 1);
-            h = batchNorm("G", "G/dec/bn" + k, h, c2, len, params, bns, false);
+            h = batchNorm("G/dec/bn" + k, "G/dec/bn" + k, h, c2, len, params, bns, false);
             h = sd.nn().relu(scoped(gDec(k)), h, 0.0);
             c = c2;
         }
@@ -237,19 +242,20 @@ public final class BeatGanGraphBuilder {
 
     /**
      * Batch norm over batch and length: batch statistics in training mode, running statistics in
-     * inference mode, selected by the {@link BeatGanGraph#BN_MODE} constant. Only the primary pass
-     * of each network publishes batch statistics for the running-statistics update.
+     * inference mode, selected by the {@link BeatGanGraph#BN_MODE} constant. The pass that creates
+     * the parameters creates the running statistics; a pass with {@code bns} publishes its batch
+     * statistics as {@code statistics + "/batch_mean"} and {@code "/batch_var"}.
      */
-    private SDVariable batchNorm(String prefix, String name, SDVariable h, long channels, long length,
+    private SDVariable batchNorm(String statistics, String name, SDVariable h, long channels, long length,
                                  List<ParamSpec> params, List<BatchNormStats> bns, boolean stopWeights) {
         SDVariable gamma = param(name + "/gamma", new long[]{channels}, ParamSpec.Kind.BN_GAMMA, 0,
                 params, stopWeights);
         SDVariable beta = param(name + "/beta", new long[]{channels}, ParamSpec.Kind.BN_BETA, 0,
                 params, stopWeights);
-        boolean primary = bns != null;
+        boolean publishes = bns != null;
         SDVariable runMean;
         SDVariable runVar;
-        if (primary) {
+        if (params != null) {
             runMean = sd.constant(name + "/running_mean", Nd4j.zeros(dtype, channels));
             runVar = sd.constant(name + "/running_var", Nd4j.ones(dtype, channels));
         } else {
@@ -263,14 +269,15 @@ public final class BeatGanGraphBuilder {
         // mean, subtract, square, mean and two reshapes, and one pass over h less.
         SDVariable detached = new StopGradient(sd, h).outputVariable();
         int[] axes = {0, 2};
-        SDVariable[] moments = primary
-                ? sd.math().moments(new String[]{name + "/batch_mean", name + "/batch_var"}, detached, axes, false)
+        SDVariable[] moments = publishes
+                ? sd.math().moments(new String[]{statistics + "/batch_mean", statistics + "/batch_var"}, detached,
+                axes, false)
                 : sd.math().moments(detached, axes, false);
         SDVariable batchMean = moments[0];
         SDVariable batchVar = moments[1];
-        if (primary) {
+        if (publishes) {
             bns.add(new BatchNormStats(name + "/running_mean", name + "/running_var",
-                    name + "/batch_mean", name + "/batch_var", length));
+                    statistics + "/batch_mean", statistics + "/batch_var", length));
         }
         SDVariable useMean = batchMean.mul(bnTraining).add(runMean.mul(bnInference));
         SDVariable useVar = batchVar.mul(bnTraining).add(runVar.mul(bnInference));

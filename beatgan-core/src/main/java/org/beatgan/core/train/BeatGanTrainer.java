@@ -2,6 +2,7 @@ package org.beatgan.core.train;
 
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraph.Network;
+import org.beatgan.core.model.BeatGanGraph.StatisticsPass;
 import org.beatgan.core.model.direct.DirectTrainingStep;
 import org.beatgan.core.util.QuietStdout;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
@@ -79,11 +80,15 @@ public final class BeatGanTrainer {
             logged.putAll(e.loggedTerms());
         }
         dOutputs.addAll(List.of(LOSS_D_REAL, LOSS_D_FAKE, LOSS_D));
-        dOutputs.addAll(graph.batchStatisticOutputs(Network.D));
+        dOutputs.addAll(graph.batchStatisticOutputs(StatisticsPass.D_REAL));
+        dOutputs.addAll(graph.batchStatisticOutputs(StatisticsPass.D_FAKE));
         gOutputs.addAll(logged.values().stream().filter(v -> !dOutputs.contains(v)).toList());
         gLosses = logged.values().stream().filter(gOutputs::contains).toList();
         allLosses = List.copyOf(logged.values());
-        gOutputs.addAll(graph.batchStatisticOutputs(Network.G));
+        gOutputs.addAll(graph.batchStatisticOutputs(StatisticsPass.G));
+        // G's pass runs D again (on G(x) and on the beats): in PyTorch those passes move D's statistics too
+        gOutputs.addAll(graph.batchStatisticOutputs(StatisticsPass.D_ADVERSARIAL));
+        gOutputs.addAll(graph.batchStatisticOutputs(StatisticsPass.D_REAL));
         for (GeneratorLossExtension e : extensions) {
             e.stepOutputs().stream().filter(v -> !gOutputs.contains(v)).forEach(gOutputs::add);
         }
@@ -185,8 +190,7 @@ public final class BeatGanTrainer {
         Map<String, INDArray> outD = out.d();
         Map<String, INDArray> outG = out.g();
         long beats = x.size(0);
-        graph.updateRunningStatistics(Network.D, outD, beats);
-        graph.updateRunningStatistics(Network.G, outG, beats);
+        graph.updateRunningStatisticsAfterStep(outD, outG, beats);
         for (GeneratorLossExtension e : extensions) {
             e.afterStep(batch, outG);
         }
@@ -283,11 +287,11 @@ public final class BeatGanTrainer {
     }
 
     private Outputs simultaneousGraphStep(Map<String, INDArray> feed, int epoch) {
-        List<String> outputs = new ArrayList<>(dOutputs);
+        Set<String> outputs = new LinkedHashSet<>(dOutputs);
         outputs.addAll(gOutputs);
         List<String> vars = new ArrayList<>(optD.variables());
         vars.addAll(optG.variables());
-        OutAndGrad both = graph.sameDiff().calculateGradientsAndOutputs(feed, outputs, vars);
+        OutAndGrad both = graph.sameDiff().calculateGradientsAndOutputs(feed, new ArrayList<>(outputs), vars);
         checkFinite(both.getOutputs(), allLosses, epoch);
         optD.step(both.getGradients(), epoch);
         optG.step(both.getGradients(), epoch);

@@ -90,6 +90,6 @@ public final class ExperimentRunner {
         Files.createDirectories(options.out());
         AtomicFiles.writeString(options.out().resolve("experiment.yaml"), Json.YAML.writeValueAsString(cfg));
         return new TrainingRun(trainer, data, new TrainingRun.Options(options.out(), options.resume(),
-                options.progressBar()));
+                options.progressBar(), cfg.scoring()));
     }
 }

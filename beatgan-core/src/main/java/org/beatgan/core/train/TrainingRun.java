@@ -13,6 +13,7 @@ import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraph.Network;
 import org.beatgan.core.score.AnomalyScorer;
 import org.beatgan.core.score.BinaryMetrics;
+import org.beatgan.core.score.ScoringConfig;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.slf4j.Logger;
@@ -53,7 +54,11 @@ public final class TrainingRun {
     public record Data(DataSetIterator train, DataSetIterator validation, DataSetIterator test) {
     }
 
-    public record Options(Path outDir, boolean resume, boolean progressBar) {
+    /** @param scoring how validation and test beats are scored (eval mode unless asked otherwise) */
+    public record Options(Path outDir, boolean resume, boolean progressBar, ScoringConfig scoring) {
+        public Options(Path outDir, boolean resume, boolean progressBar) {
+            this(outDir, resume, progressBar, ScoringConfig.eval());
+        }
     }
 
     private final BeatGanTrainer trainer;
@@ -209,19 +214,13 @@ public final class TrainingRun {
         for (Map.Entry<String, Double> e : sums.entrySet()) {
             record.put(e.getKey(), e.getValue() / steps);
         }
-        AnomalyScorer.Scored val = AnomalyScorer.score(graph, data.validation());
-        record.put("val_score_mean", val.meanScore());
-        double value;
-        if (val.hasBothClasses()) {
-            BinaryMetrics m = val.metrics();
-            record.put("val_auc", m.auc());
-            record.put("val_ap", m.ap());
-            record.put("val_f1", m.bestF1());
-            criterion = "val_auc";
-            value = m.auc();
-        } else {
-            criterion = "val_score_mean";
-            value = -val.meanScore();
+        ScoringConfig scoring = options.scoring();
+        AnomalyScorer.Scored val = AnomalyScorer.score(graph, data.validation(), scoring);
+        double value = putValidation(record, val, "");
+        criterion = val.hasBothClasses() ? "val_auc" : "val_score_mean";
+        if (scoring.mode() != ScoringConfig.Mode.EVAL) {
+            // model selection follows the chosen scoring; eval mode is reported beside it
+            putValidation(record, AnomalyScorer.score(graph, data.validation()), "_eval");
         }
         record.put("seconds", seconds);
         record.put("beats_per_s", beats / seconds);
@@ -232,6 +231,32 @@ public final class TrainingRun {
             record.put("best", true);
         }
         return record;
+    }
+
+    /** Validation metrics under {@code "val_*" + suffix}; returns the selection value (higher is better). */
+    private static double putValidation(Map<String, Object> record, AnomalyScorer.Scored val, String suffix) {
+        record.put("val_score_mean" + suffix, val.meanScore());
+        if (!val.hasBothClasses()) {
+            return -val.meanScore();
+        }
+        BinaryMetrics m = val.metrics();
+        record.put("val_auc" + suffix, m.auc());
+        record.put("val_ap" + suffix, m.ap());
+        record.put("val_f1" + suffix, m.bestF1());
+        return m.auc();
+    }
+
+    /** Test metrics of one scoring as metrics.json states them. */
+    public static Map<String, Object> testMetrics(AnomalyScorer.Scored test) {
+        BinaryMetrics m = test.metrics();
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("auc", m.auc());
+        t.put("ap", m.ap());
+        t.put("best_f1", m.bestF1());
+        t.put("threshold", m.threshold());
+        t.put("beats", test.scores().length);
+        t.put("anomalies", m.positives());
+        return t;
     }
 
     private ProgressBar progressBar(int epoch) {
@@ -321,17 +346,15 @@ public final class TrainingRun {
         Path out = options.outDir();
         ModelBundle.Loaded best = ModelBundle.load(out.resolve(MODEL));
         Map<String, Object> metrics = new LinkedHashMap<>();
+        ScoringConfig scoring = options.scoring();
+        metrics.put("scoring", scoring);
         if (data.test() != null) {
-            AnomalyScorer.Scored test = AnomalyScorer.score(best.graph(), data.test());
+            AnomalyScorer.Scored test = AnomalyScorer.score(best.graph(), data.test(), scoring);
             BinaryMetrics m = test.metrics();
-            Map<String, Object> t = new LinkedHashMap<>();
-            t.put("auc", m.auc());
-            t.put("ap", m.ap());
-            t.put("best_f1", m.bestF1());
-            t.put("threshold", m.threshold());
-            t.put("beats", test.scores().length);
-            t.put("anomalies", m.positives());
-            metrics.put("test", t);
+            metrics.put("test", testMetrics(test));
+            if (scoring.mode() != ScoringConfig.Mode.EVAL) {
+                metrics.put("test_eval", testMetrics(AnomalyScorer.score(best.graph(), data.test())));
+            }
             Map<String, Object> curves = new LinkedHashMap<>();
             curves.put("roc", Map.of("fpr", m.rocFpr(), "tpr", m.rocTpr()));
             curves.put("pr", Map.of("recall", m.prRecall(), "precision", m.prPrecision()));

@@ -6,6 +6,7 @@ import org.beatgan.core.io.ModelBundle;
 import org.beatgan.core.model.BeatGanConfig;
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraphBuilder;
+import org.beatgan.core.score.AnomalyScorer;
 import org.beatgan.core.testutil.DemoBeats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,6 +55,34 @@ class TrainingRunTest {
         assertEquals(BeatGanGraphBuilder.build(MODEL, 0).parameterCount(BeatGanGraph.Network.G),
                 m.path("params").path("G").asLong());
         assertEquals(metrics.get("best_epoch"), m.path("best_epoch").asInt());
+    }
+
+    @Test
+    void batchStatsScoringSelectsByItAndReportsEvalModeBeside(@TempDir Path out) throws Exception {
+        DemoBeats demo = DemoBeats.get();
+        BeatGanGraph g = BeatGanGraphBuilder.build(MODEL, 9);
+        BeatGanTrainer t = new BeatGanTrainer(g, TrainingConfig.defaults().withEpochs(2).withBatchSize(16)
+                .withLr(1e-3).withSeed(9));
+        var data = new TrainingRun.Data(demo.normals(0, 32, 16), demo.mixed(32, 48, 0, 16, 64),
+                demo.mixed(48, 64, 16, 64, 64));
+        org.beatgan.core.score.ScoringConfig scoring = new org.beatgan.core.score.ScoringConfig(
+                org.beatgan.core.score.ScoringConfig.Mode.BATCH_STATS, 8, 3L);
+        new TrainingRun(t, data, new TrainingRun.Options(out, false, false, scoring)).run();
+        for (String line : Files.readAllLines(out.resolve(TrainingRun.EPOCHS))) {
+            JsonNode r = Json.MAPPER.readTree(line);
+            for (String k : List.of("val_auc", "val_ap", "val_f1", "val_auc_eval", "val_ap_eval", "val_f1_eval")) {
+                assertTrue(Double.isFinite(r.path(k).asDouble(Double.NaN)), "epoch record lacks " + k + ": " + r);
+            }
+            assertNotEquals(r.path("val_auc").asDouble(), r.path("val_auc_eval").asDouble(), 0.0);
+        }
+        JsonNode m = Json.MAPPER.readTree(out.resolve(TrainingRun.METRICS).toFile());
+        assertEquals("batch-stats", m.path("scoring").path("mode").asText());
+        assertEquals(8, m.path("scoring").path("batchSize").asInt());
+        ModelBundle.Loaded best = ModelBundle.load(out.resolve(TrainingRun.MODEL));
+        assertEquals(AnomalyScorer.scoreWithBatchStatistics(best.graph(), data.test(), 8, 3).metrics().auc(),
+                m.path("test").path("auc").asDouble(), 1e-12);
+        assertEquals(AnomalyScorer.score(best.graph(), data.test()).metrics().auc(),
+                m.path("test_eval").path("auc").asDouble(), 1e-12);
     }
 
     @Test

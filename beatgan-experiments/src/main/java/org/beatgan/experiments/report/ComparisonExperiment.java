@@ -196,20 +196,21 @@ public final class ComparisonExperiment {
         ModelBundle.Loaded m = ModelBundle.load(model);
         double auc = Double.NaN, ap = Double.NaN, f1 = Double.NaN, secondsPerEpoch = Double.NaN;
         long adapters = 0;
-        Path metrics = runDir == null ? model.resolveSibling(TrainingRun.METRICS) : runDir.resolve(TrainingRun.METRICS);
-        if (Files.exists(metrics)) {
-            JsonNode t = Json.MAPPER.readTree(metrics.toFile()).path("test");
+        JsonNode all = runDir == null ? ModelBundle.metricsBeside(model)
+                : Files.exists(runDir.resolve(TrainingRun.METRICS)) ? Json.MAPPER.readTree(runDir.resolve(TrainingRun.METRICS).toFile())
+                : null;
+        if (all != null) {
+            JsonNode t = all.path("test");
             auc = t.path("auc").asDouble(Double.NaN);
             ap = t.path("ap").asDouble(Double.NaN);
             f1 = t.path("best_f1").asDouble(Double.NaN);
-            JsonNode all = Json.MAPPER.readTree(metrics.toFile());
             adapters = all.path("params").path("adapters").asLong(0);
             secondsPerEpoch = all.path("train_seconds").asDouble(Double.NaN) / Math.max(1, all.path("epochs").asInt(1));
         }
         InferenceSpeed.Result speed = InferenceSpeed.measure(m.graph().config(),
                 GeneratorInference.of(m.graph())::scores, 20, 100);
         return new Row(variant, seed, auc, ap, f1, m.graph().parameterCount(BeatGanGraph.Network.G), adapters,
-                secondsPerEpoch, Files.size(model), speed.beatsPerSecondBatch64(), speed.latencyMsMedian(),
+                secondsPerEpoch, ModelBundle.size(model), speed.beatsPerSecondBatch64(), speed.latencyMsMedian(),
                 speed.latencyMsP90(), null);
     }
 

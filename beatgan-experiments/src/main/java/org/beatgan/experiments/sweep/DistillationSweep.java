@@ -1,5 +1,7 @@
 package org.beatgan.experiments.sweep;
 
+import org.beatgan.core.io.ModelBundle;
+
 import org.beatgan.core.config.ExperimentConfig;
 import org.beatgan.core.data.ExperimentData;
 import org.beatgan.core.io.Json;
@@ -76,7 +78,7 @@ public final class DistillationSweep {
     }
 
     public Outcome run() throws IOException {
-        if (!Files.isRegularFile(teacher)) {
+        if (!ModelBundle.exists(teacher)) {
             throw new NoSuchFileException(teacher.toString(), null, "teacher model not found");
         }
         Files.createDirectories(out);

@@ -3,6 +3,7 @@ package org.beatgan.core.model.direct;
 import org.beatgan.core.model.BeatGanConfig;
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraph.Network;
+import org.beatgan.core.model.BeatGanGraph.StatisticsPass;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -78,8 +79,9 @@ public final class DirectTrainingStep {
 
     /**
      * D's gradients (keyed by D's parameter names) and outputs: {@code loss/D_real},
-     * {@code loss/D_fake}, {@code loss/D} and the batch statistics of D on the real beats. Also
-     * runs G on the beats for {@link #generator}.
+     * {@code loss/D_fake}, {@code loss/D} and the batch statistics of D on the real beats and on
+     * G(x) ({@link StatisticsPass#D_REAL}, {@link StatisticsPass#D_FAKE}). Also runs G on the
+     * beats for {@link #generator}.
      */
     public OutAndGrad discriminator(INDArray x) {
         graph.checkInput(x);
@@ -117,8 +119,25 @@ public final class DirectTrainingStep {
         outputs.put(LOSS_D_FAKE, scalar(lossFake));
         outputs.put(LOSS_D, scalar(lossReal + lossFake));
         outputs.putAll(p.real.statistics());
+        outputs.putAll(p.fake.statistics());
         pending = p;
         return new OutAndGrad(outputs, gradients);
+    }
+
+    /**
+     * Per-beat anomaly scores with G in training mode: every batch norm on this batch's own
+     * statistics, as BeatGAN's {@code validate()} scores (G never switched to eval mode). Running
+     * statistics are not touched (only a trainer moves them). Ends any step begun by
+     * {@link #discriminator}.
+     */
+    public INDArray trainModeScores(INDArray x) {
+        graph.checkInput(x);
+        pending = null;
+        Plan p = plan(x.size(0));
+        p.input.assign(x);
+        p.generator.tape().runForward();
+        p.reconstructionDiff.run();
+        return p.reconstructionError.mul(p.reconstructionError).mean(1, 2);
     }
 
     /** {@link #generator(ActivationTerms)} without further terms: BeatGAN's own loss. */
@@ -128,7 +147,9 @@ public final class DirectTrainingStep {
 
     /**
      * G's gradients (keyed by G's parameter names) and outputs: {@code loss/G_rec},
-     * {@code loss/G_adv}, {@code loss/G} and G's batch statistics, for the beats of the last
+     * {@code loss/G_adv}, {@code loss/G}, G's batch statistics and those of the adversarial
+     * term's two D passes ({@link StatisticsPass#D_ADVERSARIAL} on G(x), {@link StatisticsPass#D_REAL}
+     * on the beats, with D's weights as they are now), for the beats of the last
      * {@link #discriminator} call, whose G forward pass it reuses (G must be unchanged since).
      * {@code terms} (or null) adds terms of G's loss that are functions of generator
      * activations: their gradients join G's backward pass at those activations.
@@ -174,6 +195,8 @@ public final class DirectTrainingStep {
         outputs.put(LOSS_G_ADV, scalar(adv));
         outputs.put(LOSS_G, scalar(rec + wAdv * adv));
         outputs.putAll(p.generator.statistics());
+        outputs.putAll(p.adversarial.statistics());
+        outputs.putAll(p.realFeatures.statistics());
         return new OutAndGrad(outputs, new LinkedHashMap<>(p.generator.gradients()));
     }
 
@@ -273,17 +296,17 @@ public final class DirectTrainingStep {
             DataType type = graph.dataType();
             input = Nd4j.create(type, batch, c.nc(), c.isize());
 
-            generator = new PassBuilder(graph, true);
+            generator = new PassBuilder(graph, true, StatisticsPass.G);
             out = generatorLayers(generator, generator.input(input, null), c);
 
-            real = new PassBuilder(graph, true);
+            real = new PassBuilder(graph, true, StatisticsPass.D_REAL);
             realLogit = discriminatorLayers(real, real.input(input, null));
-            fake = new PassBuilder(graph, true);
+            fake = new PassBuilder(graph, true, StatisticsPass.D_FAKE);
             fakeLogit = discriminatorLayers(fake, fake.input(out.value(), null));
 
-            realFeatures = new PassBuilder(graph, false);
+            realFeatures = new PassBuilder(graph, false, StatisticsPass.D_REAL);
             Node realFeat = encoderLayers(realFeatures, realFeatures.input(input, null), "D");
-            adversarial = new PassBuilder(graph, true);
+            adversarial = new PassBuilder(graph, true, StatisticsPass.D_ADVERSARIAL);
             INDArray adversarialInputGrad = out.value().like();
             adversarialFeatures = encoderLayers(adversarial, adversarial.input(out.value(), adversarialInputGrad), "D");
 

@@ -44,9 +44,13 @@ final class PassBuilder {
     /** Gradients to add to named activations during the next backward pass (see {@link #name}). */
     private Map<String, INDArray> extraGradients = Map.of();
 
-    PassBuilder(BeatGanGraph graph, boolean trainable) {
+    /** Whose batch statistics this pass computes: its names are the graph's names for that pass. */
+    private final BeatGanGraph.StatisticsPass statisticsPass;
+
+    PassBuilder(BeatGanGraph graph, boolean trainable, BeatGanGraph.StatisticsPass statisticsPass) {
         this.graph = graph;
         this.trainable = trainable;
+        this.statisticsPass = statisticsPass;
         this.batchNorm = BatchNormKernel.forType(graph.dataType());
     }
 
@@ -64,7 +68,7 @@ final class PassBuilder {
         return gradients;
     }
 
-    /** Batch means and variances by the graph's names ("G/enc/bn2/batch_mean", ...). */
+    /** Batch means and variances by the graph's names for this pass ("G/enc/bn2/batch_mean", "Dfake/bn2/batch_mean", ...). */
     Map<String, INDArray> statistics() {
         return statistics;
     }
@@ -147,8 +151,8 @@ final class PassBuilder {
         long channels = x.size(1);
         INDArray mean = Nd4j.create(x.dataType(), channels);
         INDArray var = Nd4j.create(x.dataType(), channels);
-        statistics.put(name + "/batch_mean", mean);
-        statistics.put(name + "/batch_var", var);
+        statistics.put(statisticsPass.statisticName(name) + "/batch_mean", mean);
+        statistics.put(statisticsPass.statisticName(name) + "/batch_var", var);
         Node out = node(x.like());
         // a forward-only pass still needs arrays to bind; its backward is never run
         INDArray dGamma = trainable ? gradient(name + "/gamma", gamma) : gamma.like();
