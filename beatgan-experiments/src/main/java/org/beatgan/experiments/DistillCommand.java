@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
                 + "(err_g = err_rec + w_adv*err_adv + sum of weight*term) against a frozen teacher; with "
                 + "distill.mutual in the config, train its peer students together instead (deep mutual "
                 + "learning, no teacher; each peer in --out/peer-<i>).",
-                "Example: ./beatgan distill --teacher runs/train/model.zip "
+                "Example: ./beatgan distill --teacher pretrained:beatgan-mitdb-fold0 "
                         + "--config notebooks-config/distill-kd-at.yaml --out runs/distill",
                 "Example: ./beatgan distill --config notebooks-config/distill-dml.yaml --out runs/distill-dml"})
 public final class DistillCommand implements Callable<Integer> {
@@ -34,7 +34,7 @@ public final class DistillCommand implements Callable<Integer> {
     ExperimentOptions experiment;
 
     @Option(names = "--teacher", paramLabel = "MODEL",
-            description = "Teacher model.zip (default: the config's distill.teacher).")
+            description = "Teacher model.zip or pretrained:NAME (default: the config's distill.teacher).")
     Path teacher;
 
     @Mixin

@@ -26,7 +26,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--teacher", paramLabel = "MODEL", description = "Reuse a trained teacher model.zip.")
+    @Option(names = "--teacher", paramLabel = "MODEL", description = "Reuse a trained teacher: model.zip or pretrained:NAME (./beatgan models).")
     Path teacher;
 
     @Option(names = "--no-progress", description = "No console progress bar.")

@@ -43,6 +43,11 @@ public final class ExperimentOptions {
     @Option(names = "--seed", paramLabel = "S", description = "Seed for weights, shuffling and splits.")
     Long seed;
 
+    @Option(names = "--data-seed", paramLabel = "S",
+            description = "Seed of the split and subsets only (default: --seed, else the config's data.seed), so "
+                    + "runs of several training seeds can share one split.")
+    Long dataSeed;
+
     @Option(names = "--batch-size", paramLabel = "B")
     Integer batchSize;
 
@@ -90,6 +95,7 @@ public final class ExperimentOptions {
             training.put("seed", seed);
             d.put("seed", seed);
         }
+        if (dataSeed != null) d.put("seed", dataSeed);
         if (epochs != null) training.put("epochs", epochs);
         if (batchSize != null) training.put("batchSize", batchSize);
         if (lr != null) training.put("lr", lr);

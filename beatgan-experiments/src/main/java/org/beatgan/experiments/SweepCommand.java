@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
         description = {"Search distillation hyperparameters with Arbiter (grid or random search) and write "
                 + "results.csv, results.md, score_vs_<param>.png, best-config.yaml and best.json into --out.",
                 "Every finished candidate is saved as it ends; rerunning into the same --out skips them.",
-                "Example: ./beatgan sweep --config notebooks-config/distill-sweep.yaml --teacher runs/train/model.zip --out runs/sweep --quick"})
+                "Example: ./beatgan sweep --config notebooks-config/distill-sweep.yaml --teacher pretrained:beatgan-mitdb-fold0 --out runs/sweep --quick"})
 public final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", required = true, description = "Sweep config (YAML with a 'sweep' section).")
@@ -26,7 +26,7 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs/sweep", description = "Results folder (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--teacher", paramLabel = "MODEL", description = "Teacher model.zip (default: the config's sweep.teacher).")
+    @Option(names = "--teacher", paramLabel = "MODEL", description = "Teacher model.zip or pretrained:NAME (default: the config's sweep.teacher).")
     Path teacher;
 
     @picocli.CommandLine.Mixin

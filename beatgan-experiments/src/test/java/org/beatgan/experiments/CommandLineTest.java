@@ -44,6 +44,73 @@ class CommandLineTest {
         assertEquals(3, Files.readAllLines(out.resolve("epochs.jsonl")).size());
     }
 
+    /** The PyTorch step trace's initial weights, imported, then evaluated in both scoring modes. */
+    @Test
+    void importPyTorchWeightsThenEvaluateInBothScoringModes(@TempDir Path out) throws Exception {
+        Path trace = null;
+        for (Path d = Path.of("").toAbsolutePath(); d != null && trace == null; d = d.getParent()) {
+            Path p = d.resolve("shared/reference/beatgan-step-trace/init");
+            if (Files.isDirectory(p)) trace = p;
+        }
+        assertNotNull(trace, "shared/reference/beatgan-step-trace not found");
+        StringWriter err = new StringWriter();
+        Path model = out.resolve("imported/model.zip");
+        int rc = Cli.execute(new ImportPyTorchCommand(), new PrintWriter(err, true), "--weights", trace.toString(),
+                "--naming", "reference", "--ngf", "8", "--ndf", "8", "--out", model.toString());
+        assertEquals(0, rc, err.toString());
+        org.beatgan.core.model.BeatGanGraph g = org.beatgan.core.io.ModelBundle.load(model).graph();
+        org.beatgan.core.data.npy.NpyArray w = org.beatgan.core.data.npy.Npy.read(trace.resolve("G.decoder.main.15.weight.npy"));
+        // ConvTranspose1d (in=8, out=1, k=4) -> ours [1, k, out, in]
+        assertEquals(w.asDoubles()[5 * 4 + 2], g.array("G/dec/convT6/W").getDouble(0, 2, 0, 5), 1e-7);
+
+        rc = Cli.execute(new EvaluateCommand(), new PrintWriter(err, true), "--model", model.toString(), "--data", demo(),
+                "--scoring", "batch-stats", "--scoring-batch", "16", "--out", out.resolve("eval").toString());
+        assertEquals(0, rc, err.toString());
+        JsonNode m = Json.MAPPER.readTree(out.resolve("eval/metrics.json").toFile());
+        for (String part : new String[]{"test", "test_eval", "validation", "validation_eval"}) {
+            assertTrue(Double.isFinite(m.path(part).path("auc").asDouble(Double.NaN)), part + ": " + m);
+        }
+        assertEquals("batch-stats", m.path("scoring").path("mode").asText());
+        assertNotEquals(m.path("test").path("auc").asDouble(), m.path("test_eval").path("auc").asDouble());
+        for (String f : new String[]{"roc.png", "pr.png", "test_curves.json"}) {
+            assertTrue(Files.size(out.resolve("eval").resolve(f)) > 0, f);
+        }
+
+        err = new StringWriter();
+        rc = Cli.execute(new ImportPyTorchCommand(), new PrintWriter(err, true), "--weights", trace.toString(),
+                "--naming", "beatgan", "--out", out.resolve("x.zip").toString());
+        assertEquals(2, rc);
+        assertTrue(err.toString().contains("G.encoder1.main.0.weight.npy"), err.toString());
+        assertFalse(Files.exists(out.resolve("x.zip")));
+    }
+
+    @Test
+    void curvesPlotEpochRecordsOfSeveralRuns(@TempDir Path out) throws Exception {
+        for (String run : new String[]{"a", "b"}) {
+            Files.createDirectories(out.resolve(run));
+            Files.writeString(out.resolve(run).resolve("epochs.jsonl"),
+                    "{\"epoch\":1,\"val_auc\":0.5}\n{\"epoch\":2,\"val_auc\":0.75}\n");
+        }
+        java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream before = System.out;
+        int rc;
+        StringWriter err = new StringWriter();
+        try {
+            System.setOut(new java.io.PrintStream(stdout, true));
+            rc = Cli.execute(new CurvesCommand(), new PrintWriter(err, true), out.resolve("a").toString(),
+                    out.resolve("b").toString(), "--out", out.resolve("c.png").toString());
+        } finally {
+            System.setOut(before);
+        }
+        assertEquals(0, rc, err.toString());
+        assertTrue(Files.size(out.resolve("c.png")) > 1000);
+        assertTrue(stdout.toString().contains("| 2 | 0.7500 | 0.7500 |"), stdout.toString());
+        rc = Cli.execute(new CurvesCommand(), new PrintWriter(err, true), out.resolve("a").toString(),
+                "--metric", "val_nope", "--out", out.resolve("d.png").toString());
+        assertEquals(2, rc);
+        assertTrue(err.toString().contains("val_nope"), err.toString());
+    }
+
     @Test
     void badInputGivesOneClearLineAndExitCode2(@TempDir Path out) {
         StringWriter err = new StringWriter();

@@ -109,7 +109,8 @@ public final class PretrainedModels {
     /** Names of the files every shipped model folder holds. */
     public static final class ModelFiles {
         public static final String MODEL = "model.zip";
-        public static final List<String> ALL = List.of(MODEL, "metrics.json", "epochs.jsonl", "command.txt");
+        public static final List<String> ALL = List.of(MODEL, "metrics.json", "epochs.jsonl", "command.txt",
+                "evaluation.json", "check.json");
 
         private ModelFiles() {
         }

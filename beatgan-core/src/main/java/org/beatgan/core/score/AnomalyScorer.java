@@ -40,6 +40,19 @@ public final class AnomalyScorer {
             return Arrays.stream(scores).average().orElse(Double.NaN);
         }
 
+        /** Mean score of the beats labelled {@code label} (NaN if none). */
+        public double meanScore(int label) {
+            double sum = 0;
+            int n = 0;
+            for (int i = 0; i < scores.length; i++) {
+                if (labels[i] == label) {
+                    sum += scores[i];
+                    n++;
+                }
+            }
+            return n == 0 ? Double.NaN : sum / n;
+        }
+
         /** Min-max scaled copy into [0, 1] (BeatGAN reports scaled scores); constant scores map to 0. */
         public double[] minMaxScaled() {
             double min = Arrays.stream(scores).min().orElse(0), max = Arrays.stream(scores).max().orElse(0);

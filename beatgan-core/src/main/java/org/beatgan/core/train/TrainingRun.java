@@ -243,6 +243,8 @@ public final class TrainingRun {
         record.put("val_auc" + suffix, m.auc());
         record.put("val_ap" + suffix, m.ap());
         record.put("val_f1" + suffix, m.bestF1());
+        record.put("val_score_mean_normal" + suffix, val.meanScore(0));
+        record.put("val_score_mean_anomaly" + suffix, val.meanScore(1));
         return m.auc();
     }
 
@@ -256,6 +258,9 @@ public final class TrainingRun {
         t.put("threshold", m.threshold());
         t.put("beats", test.scores().length);
         t.put("anomalies", m.positives());
+        // how far apart the classes' reconstruction errors are (a model can fit anomalies too well)
+        t.put("score_mean_normal", test.meanScore(0));
+        t.put("score_mean_anomaly", test.meanScore(1));
         return t;
     }
 

@@ -32,7 +32,8 @@ public final class ModelEvaluation {
     public static Map<String, Object> run(Path model, DataConfig dataConfig, ScoringConfig scoring, Path out)
             throws IOException {
         BeatGanGraph graph = ModelBundle.load(model).graph();
-        ExperimentData.Prepared data = ExperimentData.prepare(dataConfig, graph.config().nc(), 64);
+        // the training part is not used: any batch size the split can fill will do
+        ExperimentData.Prepared data = ExperimentData.prepare(dataConfig, graph.config().nc(), 2);
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("model", model.toString());
         metrics.put("config", graph.config());
