@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.beatgan.core.data.npy.Npy;
 import org.beatgan.core.data.npy.NpyArray;
+import org.beatgan.core.io.DataLocations;
 import org.beatgan.core.io.PyTorchWeights;
 import org.beatgan.core.io.PyTorchWeights.Naming;
 import org.beatgan.core.model.BeatGanConfig;
@@ -23,7 +24,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +40,6 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class BeatGanStepTraceTest {
 
-    static final String ENV = "BEATGAN_REFERENCE_TRACE_DIR";
     /**
      * The direct step (the default engine) agrees with PyTorch to float64 round-off: losses to
      * ~1e-14, weights and running statistics to ~1e-12 relative after three steps (measured).
@@ -63,13 +62,7 @@ class BeatGanStepTraceTest {
     private static final BeatGanConfig TEACHER = BeatGanConfig.of(1, 50, 16, 16);
 
     static Path folder() {
-        String env = System.getenv(ENV);
-        if (env != null && !env.isBlank()) return Path.of(env);
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path p = d.resolve("shared").resolve("reference").resolve("beatgan-step-trace");
-            if (Files.isDirectory(p)) return p;
-        }
-        throw new IllegalStateException("No shared/reference/beatgan-step-trace folder found; set " + ENV);
+        return DataLocations.beatganStepTrace();
     }
 
     @ParameterizedTest

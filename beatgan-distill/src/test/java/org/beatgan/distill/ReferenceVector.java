@@ -1,5 +1,7 @@
 package org.beatgan.distill;
 
+import org.beatgan.core.io.DataLocations;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -26,13 +28,7 @@ record ReferenceVector(Path file, String method, JsonNode params, Map<String, Li
     static final String ENV = "BEATGAN_REFERENCE_DISTILL_DIR";
 
     static Path folder() {
-        String env = System.getenv(ENV);
-        if (env != null && !env.isBlank()) return Path.of(env);
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path p = d.resolve("shared").resolve("reference").resolve("distill");
-            if (Files.isDirectory(p)) return p;
-        }
-        throw new IllegalStateException("No shared/reference/distill folder found; set " + ENV);
+        return DataLocations.shared("reference/distill", ENV);
     }
 
     static List<Path> files() throws IOException {

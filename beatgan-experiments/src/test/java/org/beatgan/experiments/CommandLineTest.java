@@ -47,12 +47,7 @@ class CommandLineTest {
     /** The PyTorch step trace's initial weights, imported, then evaluated in both scoring modes. */
     @Test
     void importPyTorchWeightsThenEvaluateInBothScoringModes(@TempDir Path out) throws Exception {
-        Path trace = null;
-        for (Path d = Path.of("").toAbsolutePath(); d != null && trace == null; d = d.getParent()) {
-            Path p = d.resolve("shared/reference/beatgan-step-trace/init");
-            if (Files.isDirectory(p)) trace = p;
-        }
-        assertNotNull(trace, "shared/reference/beatgan-step-trace not found");
+        Path trace = DataLocations.beatganStepTrace().resolve("init");
         StringWriter err = new StringWriter();
         Path model = out.resolve("imported/model.zip");
         int rc = Cli.execute(new ImportPyTorchCommand(), new PrintWriter(err, true), "--weights", trace.toString(),

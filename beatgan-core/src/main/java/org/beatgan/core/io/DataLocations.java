@@ -16,22 +16,35 @@ public final class DataLocations {
     }
 
     public static Path sharedDataDir() {
-        String env = System.getenv(ENV);
-        if (env != null && !env.isBlank()) {
-            Path p = Path.of(env);
+        return shared("data", ENV);
+    }
+
+    /** The step trace of an independent PyTorch BeatGAN ({@code shared/reference/beatgan-step-trace}). */
+    public static Path beatganStepTrace() {
+        return shared("reference/beatgan-step-trace", "BEATGAN_REFERENCE_TRACE_DIR");
+    }
+
+    /**
+     * {@code $env} if set, otherwise the first {@code shared/<relative>} folder found walking up
+     * from the working directory.
+     */
+    public static Path shared(String relative, String env) {
+        String value = System.getenv(env);
+        if (value != null && !value.isBlank()) {
+            Path p = Path.of(value);
             if (!Files.isDirectory(p)) {
-                throw new IllegalStateException(ENV + "=" + env + " is not a directory");
+                throw new IllegalStateException(env + "=" + value + " is not a directory");
             }
             return p;
         }
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path candidate = d.resolve("shared").resolve("data");
+            Path candidate = d.resolve("shared").resolve(relative);
             if (Files.isDirectory(candidate)) {
                 return candidate;
             }
         }
-        throw new IllegalStateException("No shared/data folder found above " + Path.of("").toAbsolutePath()
-                + "; set " + ENV + " or pass --data");
+        throw new IllegalStateException("No shared/" + relative + " folder found above " + Path.of("").toAbsolutePath()
+                + "; set " + env + (env.equals(ENV) ? " or pass --data" : ""));
     }
 
     public static Path mitdb() {

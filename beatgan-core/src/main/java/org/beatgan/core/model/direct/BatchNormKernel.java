@@ -29,6 +29,15 @@ interface BatchNormKernel {
      */
     record Arrays(INDArray x, INDArray gamma, INDArray beta, INDArray mean, INDArray var, INDArray y,
                   INDArray dy, INDArray dx, INDArray dGamma, INDArray dBeta) {
+
+        /** Batch, channels and length of the input, which must be (B, C, L). */
+        int[] batchChannelsLength() {
+            long[] shape = x.shape();
+            if (shape.length != 3) {
+                throw new IllegalArgumentException("Batch norm expects (B, C, L), got " + java.util.Arrays.toString(shape));
+            }
+            return new int[]{(int) shape[0], (int) shape[1], (int) shape[2]};
+        }
     }
 
     /**

@@ -46,13 +46,10 @@ final class DoubleBatchNormKernel implements BatchNormKernel {
         private double[] g;
 
         Bound1(Arrays a) {
-            long[] shape = a.x().shape();
-            if (shape.length != 3) {
-                throw new IllegalArgumentException("Batch norm expects (B, C, L), got " + java.util.Arrays.toString(shape));
-            }
-            batch = (int) shape[0];
-            channels = (int) shape[1];
-            length = (int) shape[2];
+            int[] bcl = a.batchChannelsLength();
+            batch = bcl[0];
+            channels = bcl[1];
+            length = bcl[2];
             gamma = a.gamma();
             beta = a.beta();
             x = doubles(a.x(), "input");
