@@ -2,8 +2,6 @@ package org.beatgan.core.train;
 
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.DivOp;
-import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.LinkedHashMap;
@@ -68,31 +66,27 @@ public final class AdamOptimizer {
     /**
      * Applies one Adam step; the gradient arrays are consumed (overwritten with the update). As
      * PyTorch: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, then
-     * p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+     * p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps). That equals libnd4j's fused
+     * {@code adam_updater}, {@code lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps')}, with
+     * eps' = eps sqrt(1 - b2^t): one native op per variable with this step's epsilon.
      */
     public void step(Map<String, INDArray> gradients, int epoch) {
         int t = iteration + 1;
-        double stepSize = lr / (1 - Math.pow(beta1, t));
-        double bias2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+        double stepEpsilon = EPSILON * Math.sqrt(1 - Math.pow(beta2, t));
         for (String v : variables) {
             INDArray g = gradients.get(v);
             if (g == null) {
                 throw new IllegalStateException("No gradient for variable '" + v + "'");
             }
             INDArray[] ms = state.get(v);
-            INDArray m = ms[0];
-            INDArray s = ms[1];
-            if (g.dataType() != m.dataType()) {
-                throw new IllegalStateException("Gradient of '" + v + "' is " + g.dataType() + ", the variable "
-                        + m.dataType());
+            if (g.dataType() != ms[0].dataType() || !java.util.Arrays.equals(g.shape(), ms[0].shape())) {
+                throw new IllegalStateException("Gradient of '" + v + "' is " + g.dataType() + " "
+                        + java.util.Arrays.toString(g.shape()) + ", the variable " + ms[0].dataType() + " "
+                        + java.util.Arrays.toString(ms[0].shape()));
             }
-            m.muli(beta1).addi(g.mul(1 - beta1));
-            INDArray root = g.mul(g);
-            s.muli(beta2).addi(root.muli(1 - beta2));
-            Nd4j.exec(new Sqrt(s, root));
-            root.divi(bias2Sqrt).addi(EPSILON);
-            Nd4j.exec(new DivOp(m, root, g));
-            g.muli(stepSize);
+            // in place: the gradient becomes the update, the moments move
+            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater(g, ms[1], ms[0], lr, beta1, beta2,
+                    stepEpsilon, iteration));
             if (trackUpdates) {
                 lastUpdateMagnitude.put(v, g.norm1Number().doubleValue() / g.length());
             }
