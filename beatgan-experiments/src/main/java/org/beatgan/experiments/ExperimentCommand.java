@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = {"Run a comparison experiment (e.g. notebooks-config/distill-comparison.yaml): train the "
                 + "teacher (or reuse --teacher) and every student variant for every seed on the same data, then "
-                + "write report.md, report.json, roc.png and pr.png into --out. Finished runs are skipped on rerun."})
+                + "write report.md, report.json, roc.png and pr.png into --out. Finished runs are skipped on rerun; "
+                + "several processes into the same --out share the runs (each run is locked by the process training it)."})
 public final class ExperimentCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", required = true, description = "Comparison config (YAML).")
@@ -32,6 +33,10 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No console progress bar.")
     boolean noProgress;
 
+    @Option(names = "--report-only", description = "Train nothing: write the report from the runs finished so far "
+            + "(e.g. while other processes of the same experiment train the rest).")
+    boolean reportOnly;
+
     @picocli.CommandLine.Mixin
     UiOptions ui;
 
@@ -41,7 +46,7 @@ public final class ExperimentCommand implements Callable<Integer> {
         Map<String, Object> report;
         try (UiSession session = UiSession.open(ui)) {
             report = new ComparisonExperiment(cfg, out, teacher, !noProgress && System.console() != null,
-                    session::reporters).run();
+                    session::reporters).reportOnly(reportOnly).run();
         }
         System.out.println(Json.COMPACT.writeValueAsString(report.get("summary")));
         System.err.println("report: " + out.resolve("report.md").toAbsolutePath());

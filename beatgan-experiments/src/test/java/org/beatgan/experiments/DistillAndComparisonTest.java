@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -73,6 +74,69 @@ class DistillAndComparisonTest {
                 "--out", out.toString(), "--no-progress"), err.toString());
         assertEquals(before, Files.getLastModifiedTime(out.resolve("student-at/seed-1/model.zip")).toMillis(),
                 "a finished run must not be retrained");
+    }
+
+    @Test
+    void sizeStudyPairsVariantsBySeedAndSharesRunsBetweenProcesses(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("study.yaml");
+        Files.writeString(cfg, "name: study\nmodel: {ngf: 4, ndf: 4}\n"
+                + "training: {epochs: 3, patience: 1, batchSize: 16, lr: 1.0e-3}\n" + DATA
+                + "experiment:\n  report: size-study\n  seeds: [0, 1]\n"
+                + "  teacher: {model: {ngf: 8, ndf: 8}, training: {epochs: 1}}\n"
+                + "  study: {baseline: alone, budgetCurve: {width: 3, variants: [alone, AT]}}\n  variants:\n"
+                + "    - {name: alone, widths: [3, 2], terms: []}\n"
+                + "    - {name: AT, widths: [3], terms: [{name: at, loss: at, weight: 100, inputs: {feats: [G/enc/act3]}}]}\n");
+        Path out = dir.resolve("out");
+        Path locked = out.resolve("w3-at").resolve("seed-1");
+        Files.createDirectories(locked);
+        StringWriter err = new StringWriter();
+        // another process holds one run: this one trains the rest and reports that run as pending
+        try (var ch = java.nio.channels.FileChannel.open(locked.resolve("run.lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             var lock = ch.lock()) {
+            assertEquals(0, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
+                    "--out", out.toString(), "--no-progress"), err.toString());
+        }
+        assertFalse(Files.exists(locked.resolve("metrics.json")), "a locked run is left to its process");
+        JsonNode study = Json.MAPPER.readTree(out.resolve("study.json").toFile());
+        assertEquals(List.of("w3/AT seed 1"), Json.MAPPER.convertValue(study.path("pending"), List.class));
+        assertEquals(1, study.path("widths").path("w3").path("AT").path("runs").asInt());
+        assertEquals(0, study.path("paired").size(), "one pair is not a paired test");
+        assertTrue(Files.readString(out.resolve("study.md")).contains("Not finished yet (1 runs"));
+
+        // report only: trains nothing
+        assertEquals(0, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
+                "--out", out.toString(), "--no-progress", "--report-only"), err.toString());
+        assertFalse(Files.exists(locked.resolve("metrics.json")));
+
+        assertEquals(0, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
+                "--out", out.toString(), "--no-progress"), err.toString());
+        study = Json.MAPPER.readTree(out.resolve("study.json").toFile());
+        assertEquals(0, study.path("pending").size());
+        JsonNode pair = study.path("paired").get(0);
+        assertEquals("AT", pair.path("variant").asText());
+        assertEquals(2, pair.path("auc_differences").size());
+        JsonNode w3 = study.path("widths").path("w3");
+        assertEquals(w3.path("AT").path("test_auc_mean").asDouble() - w3.path("alone").path("test_auc_mean").asDouble(),
+                pair.path("mean_difference").asDouble(), 1e-12);
+        double p = pair.path("wilcoxon_exact_p").asDouble();
+        assertTrue(p >= 0.5 && p <= 1, "exact Wilcoxon p of 2 pairs is 0.5 or 1: " + p);
+        assertTrue(study.path("widths").path("w2").path("alone").path("params_G").asLong()
+                < w3.path("alone").path("params_G").asLong());
+        for (String f : new String[]{"auc_vs_params.png", "auc_vs_budget.png", "study.md"}) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+        for (String run : new String[]{"w3-alone/seed-0", "w3-at/seed-1", "w2-alone/seed-1"}) {
+            JsonNode m = Json.MAPPER.readTree(out.resolve(run).resolve("metrics.json").toFile());
+            int epochs = m.path("epochs").asInt();
+            assertTrue(epochs == 3 || epochs == m.path("best_epoch").asInt() + 1, run + " stops 1 epoch after its best: " + m);
+            assertEquals(run.startsWith("w2") ? 2 : 3, m.path("config").path("ngf").asInt(), run);
+        }
+
+        Files.writeString(cfg, Files.readString(cfg).replace("widths: [3, 2]", "widths: [3, 2], wdith: 2"));
+        assertEquals(2, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
+                "--out", out.toString(), "--no-progress"));
+        assertTrue(err.toString().contains("unknown key 'wdith'"), err.toString());
     }
 
     @Test

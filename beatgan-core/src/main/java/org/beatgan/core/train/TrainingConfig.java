@@ -14,9 +14,13 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *                   (several times faster at these model sizes, same gradients); GRAPH runs it
  *                   through SameDiff. A trainer with distillation terms always uses the graph,
  *                   where those terms live.
+ * @param patience early stopping: end the run once this many epochs in a row have not improved
+ *                 the validation selection value (0, the default, trains all {@code epochs});
+ *                 {@code epochs} stays the upper bound
  */
 public record TrainingConfig(int epochs, int batchSize, double lr, double beta1, double beta2, double wAdv,
-                             long seed, double dReinitThreshold, StepOrder stepOrder, StepEngine stepEngine) {
+                             long seed, double dReinitThreshold, StepOrder stepOrder, StepEngine stepEngine,
+                             int patience) {
 
     public enum StepOrder { BEATGAN, SIMULTANEOUS }
 
@@ -29,7 +33,8 @@ public record TrainingConfig(int epochs, int batchSize, double lr, double beta1,
                           @JsonProperty("seed") long seed,
                           @JsonProperty("dReinitThreshold") double dReinitThreshold,
                           @JsonProperty("stepOrder") StepOrder stepOrder,
-                          @JsonProperty("stepEngine") StepEngine stepEngine) {
+                          @JsonProperty("stepEngine") StepEngine stepEngine,
+                          @JsonProperty("patience") int patience) {
         check(epochs >= 1, "epochs", epochs, ">= 1");
         check(batchSize >= 2, "batchSize", batchSize, ">= 2 (batch norm needs two beats)");
         check(lr > 0 && Double.isFinite(lr), "lr", lr, "a finite value > 0");
@@ -37,6 +42,7 @@ public record TrainingConfig(int epochs, int batchSize, double lr, double beta1,
         check(beta2 >= 0 && beta2 < 1, "beta2", beta2, "a value in [0, 1)");
         check(wAdv >= 0 && Double.isFinite(wAdv), "wAdv", wAdv, "a finite weight >= 0");
         check(dReinitThreshold >= 0, "dReinitThreshold", dReinitThreshold, ">= 0");
+        check(patience >= 0, "patience", patience, ">= 0 epochs (0 trains all epochs)");
         this.epochs = epochs;
         this.batchSize = batchSize;
         this.lr = lr;
@@ -47,34 +53,41 @@ public record TrainingConfig(int epochs, int batchSize, double lr, double beta1,
         this.dReinitThreshold = dReinitThreshold;
         this.stepOrder = stepOrder == null ? StepOrder.BEATGAN : stepOrder;
         this.stepEngine = stepEngine == null ? StepEngine.DIRECT : stepEngine;
+        this.patience = patience;
+    }
+
+    /** The same settings before early stopping existed (patience 0: all epochs). */
+    public TrainingConfig(int epochs, int batchSize, double lr, double beta1, double beta2, double wAdv, long seed,
+                          double dReinitThreshold, StepOrder stepOrder, StepEngine stepEngine) {
+        this(epochs, batchSize, lr, beta1, beta2, wAdv, seed, dReinitThreshold, stepOrder, stepEngine, 0);
     }
 
     public static TrainingConfig defaults() {
-        return new TrainingConfig(10, 64, 1e-4, 0.5, 0.999, 1.0, 0, 5e-6, StepOrder.BEATGAN, StepEngine.DIRECT);
+        return new TrainingConfig(10, 64, 1e-4, 0.5, 0.999, 1.0, 0, 5e-6, StepOrder.BEATGAN, StepEngine.DIRECT, 0);
     }
 
     public TrainingConfig withEpochs(int e) {
-        return new TrainingConfig(e, batchSize, lr, beta1, beta2, wAdv, seed, dReinitThreshold, stepOrder, stepEngine);
+        return new TrainingConfig(e, batchSize, lr, beta1, beta2, wAdv, seed, dReinitThreshold, stepOrder, stepEngine, patience);
     }
 
     public TrainingConfig withBatchSize(int b) {
-        return new TrainingConfig(epochs, b, lr, beta1, beta2, wAdv, seed, dReinitThreshold, stepOrder, stepEngine);
+        return new TrainingConfig(epochs, b, lr, beta1, beta2, wAdv, seed, dReinitThreshold, stepOrder, stepEngine, patience);
     }
 
     public TrainingConfig withSeed(long s) {
-        return new TrainingConfig(epochs, batchSize, lr, beta1, beta2, wAdv, s, dReinitThreshold, stepOrder, stepEngine);
+        return new TrainingConfig(epochs, batchSize, lr, beta1, beta2, wAdv, s, dReinitThreshold, stepOrder, stepEngine, patience);
     }
 
     public TrainingConfig withLr(double l) {
-        return new TrainingConfig(epochs, batchSize, l, beta1, beta2, wAdv, seed, dReinitThreshold, stepOrder, stepEngine);
+        return new TrainingConfig(epochs, batchSize, l, beta1, beta2, wAdv, seed, dReinitThreshold, stepOrder, stepEngine, patience);
     }
 
     public TrainingConfig withStepOrder(StepOrder o) {
-        return new TrainingConfig(epochs, batchSize, lr, beta1, beta2, wAdv, seed, dReinitThreshold, o, stepEngine);
+        return new TrainingConfig(epochs, batchSize, lr, beta1, beta2, wAdv, seed, dReinitThreshold, o, stepEngine, patience);
     }
 
     public TrainingConfig withStepEngine(StepEngine e) {
-        return new TrainingConfig(epochs, batchSize, lr, beta1, beta2, wAdv, seed, dReinitThreshold, stepOrder, e);
+        return new TrainingConfig(epochs, batchSize, lr, beta1, beta2, wAdv, seed, dReinitThreshold, stepOrder, e, patience);
     }
 
     private static void check(boolean ok, String name, double value, String expected) {

@@ -107,6 +107,11 @@ public final class TrainingRun {
         DataSetIterator train = first.data.train();
         skipEpochs(train, startEpoch);
         for (int epoch = startEpoch; epoch < first.trainer.config().epochs(); epoch++) {
+            if (runs.stream().allMatch(TrainingRun::patienceExhausted)) {
+                LOG.info("{}: no better validation value for {} epochs; stopping after epoch {} (best epoch {})",
+                        first.options.outDir(), first.trainer.config().patience(), epoch, first.bestEpoch);
+                break;
+            }
             train.reset();
             try (ProgressBar bar = first.progressBar(epoch)) {
                 DataSet next = train.hasNext() ? train.next() : null;
@@ -138,6 +143,12 @@ public final class TrainingRun {
             metrics.add(r.finish());
         }
         return metrics;
+    }
+
+    /** Early stopping: the last {@code patience} epochs did not improve the selection value. */
+    private boolean patienceExhausted() {
+        int patience = trainer.config().patience();
+        return patience > 0 && records.size() - bestEpoch >= patience;
     }
 
     /**
@@ -375,6 +386,7 @@ public final class TrainingRun {
         metrics.put("selection", criterion);
         metrics.put("best_epoch_record", records.get(bestEpoch - 1));
         metrics.put("epochs", records.size());
+        metrics.put("stopped_early", records.size() < trainer.config().epochs());
         metrics.put("d_reinits", trainer.discriminatorReinits());
         metrics.put("train_seconds", trainSeconds);
         metrics.put("config", best.graph().config());

@@ -34,6 +34,26 @@ class TrainingRunTest {
     }
 
     @Test
+    void patienceStopsOnceValidationStopsImproving(@TempDir Path out) throws Exception {
+        DemoBeats demo = DemoBeats.get();
+        BeatGanGraph g = BeatGanGraphBuilder.build(MODEL, 9);
+        TrainingConfig cfg = TrainingConfig.defaults().withEpochs(12).withBatchSize(16).withLr(1e-2).withSeed(9);
+        cfg = new TrainingConfig(cfg.epochs(), cfg.batchSize(), cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.wAdv(),
+                cfg.seed(), cfg.dReinitThreshold(), cfg.stepOrder(), cfg.stepEngine(), 2);
+        var data = new TrainingRun.Data(demo.normals(0, 32, 16), demo.mixed(32, 48, 0, 16, 64),
+                demo.mixed(48, 64, 16, 64, 64));
+        new TrainingRun(new BeatGanTrainer(g, cfg), data, new TrainingRun.Options(out, false, false)).run();
+        JsonNode m = Json.MAPPER.readTree(out.resolve(TrainingRun.METRICS).toFile());
+        int best = m.path("best_epoch").asInt();
+        int epochs = m.path("epochs").asInt();
+        assertTrue(m.path("stopped_early").asBoolean(), "a noisy lr 1e-2 run should plateau before 12 epochs: " + m);
+        assertEquals(best + 2, epochs, "stops exactly 2 epochs after the best one");
+        assertEquals(epochs, Files.readAllLines(out.resolve(TrainingRun.EPOCHS)).size());
+        assertThrows(IllegalArgumentException.class, () -> new TrainingConfig(3, 16, 1e-3, 0.5, 0.999, 1, 0, 0,
+                null, null, -1));
+    }
+
+    @Test
     void runWritesModelLogAndMetrics(@TempDir Path out) throws Exception {
         Map<String, Object> metrics = run(2, out, false).run();
         for (String f : List.of(TrainingRun.MODEL, TrainingRun.CHECKPOINT, TrainingRun.EPOCHS,

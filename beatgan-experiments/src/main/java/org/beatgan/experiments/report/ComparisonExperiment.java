@@ -36,12 +36,69 @@ import java.util.function.Function;
  * a half-finished one from its checkpoint. A variant with {@code mutual} instead of {@code terms}
  * trains its peers together (deep mutual learning, {@link MutualLearning}); every peer is a row of
  * its own, named {@code <variant>/peer-<i>}.
+ *
+ * <p>A variant may also override {@code model} and {@code training} settings and its own
+ * {@code seeds}; {@code widths: [6, 4]} expands it into one variant per student width
+ * (ngf = ndf), named {@code w6/<name>}. Several processes of the same experiment into the same
+ * folder share the work: each run is locked by the process training it (an OS file lock, gone
+ * when that process ends), and the others go on to the next run. With {@code report: size-study}
+ * the experiment also writes the student-size study ({@link SizeStudyReport}).
  */
 public final class ComparisonExperiment {
 
     private static final Logger LOG = LoggerFactory.getLogger(ComparisonExperiment.class);
 
-    record Variant(String name, JsonNode terms, JsonNode mutual) {
+    /**
+     * One row group of the report: a name, its distillation terms (or mutual peers), its own
+     * settings over the experiment's ({@code model}, {@code training}) and seeds; {@code width}
+     * is the student width it was expanded for (0: not expanded), {@code base} its name without
+     * the width.
+     */
+    record Variant(String name, String base, int width, JsonNode terms, JsonNode mutual, ObjectNode settings,
+                   List<Long> seeds) {
+
+        private static final List<String> KEYS = List.of("name", "terms", "mutual", "widths", "seeds", "model",
+                "training");
+
+        /** The config's variants, widths expanded, each checked (unknown keys, distillation section). */
+        static List<Variant> parse(JsonNode exp, List<Long> defaultSeeds) {
+            List<Variant> out = new ArrayList<>();
+            for (JsonNode v : exp.path("variants")) {
+                v.fieldNames().forEachRemaining(k -> {
+                    if (!KEYS.contains(k)) {
+                        throw new IllegalArgumentException("experiment.variants: unknown key '" + k + "' in "
+                                + v + " (known: " + KEYS + ")");
+                    }
+                });
+                if (!v.path("name").isTextual()) {
+                    throw new IllegalArgumentException("experiment.variants: every variant needs a name: " + v);
+                }
+                String name = v.get("name").asText();
+                List<Long> seeds = new ArrayList<>();
+                v.path("seeds").forEach(x -> seeds.add(x.asLong()));
+                List<Integer> widths = new ArrayList<>();
+                v.path("widths").forEach(x -> widths.add(x.asInt()));
+                if (widths.stream().anyMatch(w -> w < 1)) {
+                    throw new IllegalArgumentException("experiment.variants: " + name + ": widths must be >= 1: "
+                            + v.get("widths"));
+                }
+                if (widths.isEmpty()) widths.add(0);
+                for (int w : widths) {
+                    ObjectNode settings = Json.MAPPER.createObjectNode();
+                    if (v.has("model")) settings.set("model", v.get("model").deepCopy());
+                    if (v.has("training")) settings.set("training", v.get("training").deepCopy());
+                    if (w > 0) ((ObjectNode) settings.with("model")).put("ngf", w).put("ndf", w);
+                    Variant variant = new Variant(w > 0 ? "w" + w + "/" + name : name, name, w, v.path("terms"),
+                            v.get("mutual"), settings, seeds.isEmpty() ? defaultSeeds : List.copyOf(seeds));
+                    variant.distill();   // validate early
+                    out.add(variant);
+                }
+            }
+            if (out.isEmpty()) {
+                throw new IllegalArgumentException("experiment.variants must not be empty");
+            }
+            return out;
+        }
 
         /** The report rows of this variant: itself, or one per mutual peer. */
         List<String> runNames() {
@@ -65,12 +122,13 @@ public final class ComparisonExperiment {
         }
     }
 
+    /** One finished (or failed) run, measured; {@code epochs} trained and the best (selected) one. */
     record Row(String variant, long seed, double auc, double ap, double f1, long paramsG, long adapterParams,
                double secondsPerEpoch, long modelBytes, double beatsPerS64, double latencyMs, double latencyP90Ms,
-               String error) {
+               int epochs, int bestEpoch, String error) {
         static Row failed(String variant, long seed, Exception e) {
             return new Row(variant, seed, Double.NaN, Double.NaN, Double.NaN, 0, 0, Double.NaN, 0, Double.NaN,
-                    Double.NaN, Double.NaN, e.getClass().getSimpleName() + ": " + e.getMessage());
+                    Double.NaN, Double.NaN, 0, 0, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
     }
 
@@ -79,15 +137,31 @@ public final class ComparisonExperiment {
     private final Path teacherModel;
     private final boolean progress;
     private final Function<String, List<Function<BeatGanTrainer, TrainingListener>>> listeners;
+    private boolean reportOnly;
 
-    /** @param listeners per-run training listeners by run name (e.g. UI reporters) */
+    /**
+     * @param teacherModel a trained teacher to reuse (else {@code experiment.teacher} when it names a
+     *                     model, else the teacher is trained from {@code experiment.teacher}'s settings)
+     * @param listeners per-run training listeners by run name (e.g. UI reporters)
+     */
     public ComparisonExperiment(ExperimentConfig cfg, Path out, Path teacherModel, boolean progress,
                                 Function<String, List<Function<BeatGanTrainer, TrainingListener>>> listeners) {
         this.cfg = cfg;
         this.out = out;
-        this.teacherModel = teacherModel;
+        this.teacherModel = teacherModel != null ? teacherModel
+                : cfg.experiment() != null && cfg.experiment().path("teacher").isTextual()
+                ? Path.of(cfg.experiment().get("teacher").asText()) : null;
         this.progress = progress;
         this.listeners = listeners;
+    }
+
+    /**
+     * Trains nothing: the report is written from the runs finished so far (others are listed as
+     * pending), e.g. while other processes are still training.
+     */
+    public ComparisonExperiment reportOnly(boolean on) {
+        this.reportOnly = on;
+        return this;
     }
 
     public Map<String, Object> run() throws IOException {
@@ -97,31 +171,36 @@ public final class ComparisonExperiment {
         }
         List<Long> seeds = new ArrayList<>();
         exp.get("seeds").forEach(s -> seeds.add(s.asLong()));
-        List<Variant> variants = new ArrayList<>();
-        exp.get("variants").forEach(v -> variants.add(new Variant(v.get("name").asText(), v.path("terms"),
-                v.get("mutual"))));
-        if (seeds.isEmpty() || variants.isEmpty()) {
-            throw new IllegalArgumentException("experiment.seeds and experiment.variants must not be empty");
+        if (seeds.isEmpty()) {
+            throw new IllegalArgumentException("experiment.seeds must not be empty");
         }
-        for (Variant v : variants) {
-            v.distill();   // validate early
+        List<Variant> variants = Variant.parse(exp, seeds);
+        String reportKind = exp.path("report").asText("comparison");
+        if (!List.of("comparison", "size-study").contains(reportKind)) {
+            throw new IllegalArgumentException("experiment.report: '" + reportKind
+                    + "' is not a report (expected comparison or size-study)");
         }
+        SizeStudyReport.Settings study = reportKind.equals("size-study") ? SizeStudyReport.Settings.from(exp) : null;
         ExperimentData.Prepared data = ExperimentData.prepare(cfg.data(), cfg.model().nc(), cfg.training().batchSize());
         LOG.info("data: {}", Json.COMPACT.writeValueAsString(data.summary()));
 
-        Path teacherPath = teacherModel != null ? teacherModel : trainTeacher(exp.path("teacher"),
-                data.withFreshIterators());
-        BeatGanGraph teacher = ModelBundle.load(teacherPath).graph();
+        Path teacherPath = teacherModel != null ? teacherModel : reportOnly ? out.resolve("teacher").resolve(TrainingRun.MODEL)
+                : trainTeacher(exp.path("teacher"), data.withFreshIterators());
+        BeatGanGraph teacher = reportOnly ? null : ModelBundle.load(teacherPath).graph();
         List<Row> rows = new ArrayList<>();
         rows.add(measure("teacher", 0, teacherPath, teacherModel != null ? null : out.resolve("teacher")));
 
+        List<String> pending = new ArrayList<>();
         for (Variant v : variants) {
-            for (long seed : seeds) {
+            for (long seed : v.seeds()) {
                 try {
                     // fresh iterators: every variant sees the same epoch shuffles, whichever ran (or was
                     // skipped as finished) before it
-                    ExperimentData.Prepared fresh = data.withFreshIterators();
-                    rows.addAll(runVariant(v, seed, teacher, fresh));
+                    List<Row> done = runVariant(v, seed, teacher, reportOnly ? null : data.withFreshIterators());
+                    if (done.isEmpty()) {
+                        v.runNames().forEach(n -> pending.add(n + " seed " + seed));
+                    }
+                    rows.addAll(done);
                 } catch (Exception e) {
                     // one method that cannot run (shape, missing inputs, divergence) must not stop the others
                     LOG.warn("{} seed {} failed: {}", v.name(), seed, e.toString());
@@ -129,21 +208,61 @@ public final class ComparisonExperiment {
                 }
             }
         }
-        return new ComparisonReport(cfg, rows, variants.stream().flatMap(v -> v.runNames().stream()).toList(), out,
-                teacherPath, data.summary()).write();
+        if (!pending.isEmpty()) {
+            LOG.info("{} runs not finished (not in this report): {}", pending.size(), pending);
+        }
+        Map<String, Object> report = new ComparisonReport(cfg, rows,
+                variants.stream().flatMap(v -> v.runNames().stream()).toList(), out, teacherPath, data.summary(),
+                pending).write();
+        if (study != null) {
+            report.put("study", new SizeStudyReport(cfg, study, variants, rows, pending, out).write());
+        }
+        return report;
     }
 
     /**
      * Trains one variant for one seed, unless all its runs finished: a student distilled from the
-     * teacher, or the peers of a mutual variant trained together; returns a row per run.
+     * teacher, or the peers of a mutual variant trained together; returns a row per run, or no
+     * rows when the runs are not finished (report only, or another process is training them).
      */
     private List<Row> runVariant(Variant v, long seed, BeatGanGraph teacher, ExperimentData.Prepared data)
             throws IOException {
         List<String> names = v.runNames();
         List<Path> dirs = names.stream().map(n -> runDir(n, seed)).toList();
-        if (!dirs.stream().allMatch(d -> Files.exists(d.resolve(TrainingRun.METRICS)))) {
-            ObjectNode o = Json.MAPPER.createObjectNode();
-            o.putObject("training").put("seed", seed);
+        if (!finished(dirs)) {
+            if (reportOnly) {
+                return List.of();
+            }
+            Files.createDirectories(dirs.get(0));
+            try (RunLock lock = RunLock.tryAcquire(dirs.get(0))) {
+                if (lock == null) {
+                    LOG.info("{} seed {}: another process is training it, skipped", v.name(), seed);
+                    return List.of();
+                }
+                if (!finished(dirs)) {   // it may have finished while we waited for the lock
+                    train(v, seed, teacher, data, names, dirs);
+                }
+            }
+        } else {
+            LOG.info("{} seed {}: already finished, skipped", v.name(), seed);
+        }
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            rows.add(measure(names.get(i), seed, dirs.get(i).resolve(TrainingRun.MODEL), dirs.get(i)));
+        }
+        return rows;
+    }
+
+    private static boolean finished(List<Path> dirs) {
+        return dirs.stream().allMatch(d -> Files.exists(d.resolve(TrainingRun.METRICS)));
+    }
+
+    private void train(Variant v, long seed, BeatGanGraph teacher, ExperimentData.Prepared data, List<String> names,
+                       List<Path> dirs) throws IOException {
+        {
+            for (Path d : dirs) Files.deleteIfExists(d.resolve(SPEED));   // measured again for the new model
+            ObjectNode o = v.settings().deepCopy();
+            ((ObjectNode) o.with("training")).put("seed", seed);
             o.set("distill", v.distillSection());
             ExperimentConfig vc = cfg.with(o);
             boolean resume = dirs.stream().allMatch(d -> Files.exists(d.resolve(TrainingRun.CHECKPOINT)));
@@ -161,18 +280,15 @@ public final class ComparisonExperiment {
             } else {
                 DistillationExperiment.run(vc, teacher, data, options.get(0));
             }
-        } else {
-            LOG.info("{} seed {}: already finished, skipped", v.name(), seed);
         }
-        List<Row> rows = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-            rows.add(measure(names.get(i), seed, dirs.get(i).resolve(TrainingRun.MODEL), dirs.get(i)));
-        }
-        return rows;
     }
 
     /** A run's folder: the report finds its curves there by the run's name (see ComparisonReport). */
-    private Path runDir(String runName, long seed) {
+    Path runDir(String runName, long seed) {
+        return runDir(out, runName, seed);
+    }
+
+    static Path runDir(Path out, String runName, long seed) {
         return out.resolve(slug(runName)).resolve("seed-" + seed);
     }
 
@@ -196,6 +312,7 @@ public final class ComparisonExperiment {
         ModelBundle.Loaded m = ModelBundle.load(model);
         double auc = Double.NaN, ap = Double.NaN, f1 = Double.NaN, secondsPerEpoch = Double.NaN;
         long adapters = 0;
+        int epochs = 0, bestEpoch = 0;
         JsonNode all = runDir == null ? ModelBundle.metricsBeside(model)
                 : Files.exists(runDir.resolve(TrainingRun.METRICS)) ? Json.MAPPER.readTree(runDir.resolve(TrainingRun.METRICS).toFile())
                 : null;
@@ -205,14 +322,33 @@ public final class ComparisonExperiment {
             ap = t.path("ap").asDouble(Double.NaN);
             f1 = t.path("best_f1").asDouble(Double.NaN);
             adapters = all.path("params").path("adapters").asLong(0);
-            secondsPerEpoch = all.path("train_seconds").asDouble(Double.NaN) / Math.max(1, all.path("epochs").asInt(1));
+            epochs = all.path("epochs").asInt(0);
+            bestEpoch = all.path("best_epoch").asInt(0);
+            secondsPerEpoch = all.path("train_seconds").asDouble(Double.NaN) / Math.max(1, epochs);
         }
-        InferenceSpeed.Result speed = InferenceSpeed.measure(m.graph().config(),
-                GeneratorInference.of(m.graph())::scores, 20, 100);
+        Speed speed = speed(m.graph(), runDir != null ? runDir : out.resolve("teacher"));
         return new Row(variant, seed, auc, ap, f1, m.graph().parameterCount(BeatGanGraph.Network.G), adapters,
                 secondsPerEpoch, ModelBundle.size(model), speed.beatsPerSecondBatch64(), speed.latencyMsMedian(),
-                speed.latencyMsP90(), null);
+                speed.latencyMsP90(), epochs, bestEpoch, null);
     }
+
+    /** Scoring speed of a run's model, measured once (right after it trained) and kept in its folder. */
+    record Speed(double beatsPerSecondBatch64, double latencyMsMedian, double latencyMsP90) {
+    }
+
+    private static Speed speed(BeatGanGraph graph, Path dir) throws IOException {
+        Path file = dir.resolve(SPEED);
+        if (Files.exists(file)) {
+            return Json.MAPPER.readValue(file.toFile(), Speed.class);
+        }
+        InferenceSpeed.Result r = InferenceSpeed.measure(graph.config(), GeneratorInference.of(graph)::scores, 20, 100);
+        Speed s = new Speed(r.beatsPerSecondBatch64(), r.latencyMsMedian(), r.latencyMsP90());
+        Files.createDirectories(dir);
+        AtomicFiles.write(file, o -> Json.MAPPER.writeValue(o, s));
+        return s;
+    }
+
+    static final String SPEED = "speed.json";
 
     static String slug(String name) {
         return name.toLowerCase().replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
@@ -228,6 +364,8 @@ public final class ComparisonExperiment {
         m.put("params_G", r.paramsG());
         m.put("adapter_params", r.adapterParams());
         m.put("train_seconds_per_epoch", r.secondsPerEpoch());
+        m.put("epochs", r.epochs());
+        m.put("best_epoch", r.bestEpoch());
         if (r.error() != null) m.put("error", r.error());
         m.put("model_bytes", r.modelBytes());
         m.put("infer_beats_per_s_batch64", r.beatsPerS64());

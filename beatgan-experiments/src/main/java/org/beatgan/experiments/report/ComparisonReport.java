@@ -24,9 +24,11 @@ final class ComparisonReport {
     private final Path out;
     private final Path teacher;
     private final Map<String, Map<String, Integer>> data;
+    private final List<String> pending;
 
     ComparisonReport(ExperimentConfig cfg, List<ComparisonExperiment.Row> rows, List<String> variants, Path out,
-                     Path teacher, Map<String, Map<String, Integer>> data) {
+                     Path teacher, Map<String, Map<String, Integer>> data, List<String> pending) {
+        this.pending = pending;
         this.cfg = cfg;
         this.rows = rows;
         this.variants = variants;
@@ -91,10 +93,14 @@ final class ComparisonReport {
                 .append("right after training (").append(Runtime.getRuntime().availableProcessors())
                 .append(" cores, OMP_NUM_THREADS=").append(System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"))
                 .append("). Curves of the first seed: roc.png, pr.png.\n");
+        if (!pending.isEmpty()) {
+            md.append("\nNot finished yet (not in the table): ").append(String.join(", ", pending)).append(".\n");
+        }
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("experiment", cfg.name());
         report.put("summary", summary);
         report.put("runs", rows.stream().map(ComparisonExperiment::toMap).toList());
+        report.put("pending", pending);
         AtomicFiles.writeString(out.resolve("report.md"), md.toString());
         AtomicFiles.write(out.resolve("report.json"), o -> Json.MAPPER.writeValue(o, report));
         writeCurves(names);

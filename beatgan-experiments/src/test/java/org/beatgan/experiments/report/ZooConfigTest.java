@@ -30,15 +30,14 @@ class ZooConfigTest {
         BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 50, tm.path("ngf").asInt(), tm.path("ndf").asInt()), 1);
         List<String> failures = new ArrayList<>();
         Set<String> methods = new HashSet<>();
-        for (JsonNode v : cfg.experiment().path("variants")) {
-            DistillConfig d = new ComparisonExperiment.Variant(v.path("name").asText(), v.path("terms"),
-                    v.get("mutual")).distill();
+        for (ComparisonExperiment.Variant v : ComparisonExperiment.Variant.parse(cfg.experiment(), List.of(0L))) {
+            DistillConfig d = v.distill();
             d.terms().forEach(t -> methods.add(t.loss()));
             try {
                 build(teacher, cfg, d);
                 if (d.mutual() != null) methods.add("dml");
             } catch (RuntimeException e) {
-                failures.add(v.path("name").asText() + ": " + e.getMessage());
+                failures.add(v.name() + ": " + e.getMessage());
             }
         }
         assertEquals(List.of(), failures);
@@ -63,14 +62,15 @@ class ZooConfigTest {
         }
         assertTrue(checked.containsAll(List.of("distill-crd.yaml", "distill-dml.yaml")), "checked " + checked);
         // experiment configs (variants) join too
-        for (String f : List.of("distill-bss-score.yaml")) {
+        for (String f : List.of("distill-bss-score.yaml", "student-size-study.yaml")) {
             ExperimentConfig cfg = ExperimentConfig.load(Path.of("..", "notebooks-config", f));
-            for (JsonNode v : cfg.experiment().path("variants")) {
-                DistillConfig d = new ComparisonExperiment.Variant(v.path("name").asText(), v.path("terms"),
-                        v.get("mutual")).distill();
-                build(BeatGanGraphBuilder.build(BeatGanConfig.of(1, 50, 32, 32), 1), cfg, d);
+            for (ComparisonExperiment.Variant v : ComparisonExperiment.Variant.parse(cfg.experiment(), List.of(0L))) {
+                // each variant with its own student (width) settings
+                build(BeatGanGraphBuilder.build(BeatGanConfig.of(1, 50, 32, 32), 1), cfg.with(v.settings()), v.distill());
+                checked.add(f + " " + v.name());
             }
         }
+        assertTrue(checked.contains("student-size-study.yaml w2/KD+AT"), "checked " + checked);
     }
 
     /** Joins the config's terms to a student (or, for mutual learning, two peers to each other). */
