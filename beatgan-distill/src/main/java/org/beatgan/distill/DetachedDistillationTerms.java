@@ -1,7 +1,6 @@
 package org.beatgan.distill;
 
-import org.beatgan.core.model.BeatGanGraph;
-import org.beatgan.core.model.direct.DirectTrainingStep;
+import org.beatgan.core.model.DistillableModel;
 import org.beatgan.core.train.DetachedTerms;
 import org.beatgan.core.util.QuietStdout;
 import org.beatgan.distill.ops.DistillOps;
@@ -41,7 +40,7 @@ final class DetachedDistillationTerms implements DetachedTerms {
     private static final String INPUT_PREFIX = "detached/input/";
 
     private final SameDiff sd = SameDiff.create();
-    private final BeatGanGraph student;
+    private final DistillableModel student;
     private final Set<String> activations;
     private final List<String> teacherInputs = new ArrayList<>();
     private final List<String> outputs;
@@ -49,7 +48,7 @@ final class DetachedDistillationTerms implements DetachedTerms {
     /** Weights of this graph that are the student graph's arrays, by name. */
     private final List<String> shared = new ArrayList<>();
 
-    private DetachedDistillationTerms(BeatGanGraph student, Set<String> activations, Collection<String> outputs,
+    private DetachedDistillationTerms(DistillableModel student, Set<String> activations, Collection<String> outputs,
                                       List<String> adapters) {
         this.student = student;
         this.activations = activations;
@@ -59,18 +58,18 @@ final class DetachedDistillationTerms implements DetachedTerms {
 
     /**
      * The terms detached, or empty (with the reason logged) where a student tap is not one of the
-     * direct step's generator activations or a loss cannot be rebuilt on placeholders.
+     * activations of the student family's fast step or a loss cannot be rebuilt on placeholders.
      *
-     * @param resolved per term, per role, its (teacher activation, student activation) pairs
+     * @param resolved per term, per role, its resolved taps
      */
-    static Optional<DetachedTerms> of(BeatGanGraph student, List<DistillTermSpec> terms,
-                                      List<Map<String, List<String[]>>> resolved, Map<String, long[]> studentShapes,
+    static Optional<DetachedTerms> of(DistillableModel student, List<DistillTermSpec> terms,
+                                      List<Map<String, List<Tap>>> resolved, Map<String, long[]> studentShapes,
                                       Map<String, long[]> teacherShapes, List<String> teacherTaps,
                                       Collection<String> logged, List<String> adapters) {
         Set<String> acts = new LinkedHashSet<>(studentShapes.keySet());
-        if (!DirectTrainingStep.ACTIVATIONS.containsAll(acts)) {
+        if (!student.directStepActivations().containsAll(acts)) {
             LOG.debug("distillation terms stay in the student graph: taps {} outside {}", acts,
-                    DirectTrainingStep.ACTIVATIONS);
+                    student.directStepActivations());
             return Optional.empty();
         }
         DetachedDistillationTerms d = new DetachedDistillationTerms(student, acts, logged, adapters);
@@ -83,7 +82,7 @@ final class DetachedDistillationTerms implements DetachedTerms {
         return Optional.of(d);
     }
 
-    private void build(List<DistillTermSpec> terms, List<Map<String, List<String[]>>> resolved,
+    private void build(List<DistillTermSpec> terms, List<Map<String, List<Tap>>> resolved,
                        Map<String, long[]> studentShapes, Map<String, long[]> teacherShapes, List<String> teacherTaps) {
         // M2.1 differentiates only along paths that reach a trainable VARIABLE, and a placeholder's
         // gradient comes out only as a by-product of such a path: every activation therefore
@@ -94,15 +93,15 @@ final class DetachedDistillationTerms implements DetachedTerms {
             sd.math().add(name, in, anchor);
         });
         for (String t : teacherTaps) {
-            String name = BeatGanDistillation.TEACHER_PREFIX + t;
+            String name = Distiller.TEACHER_PREFIX + t;
             DistillOps.batchPlaceholder(sd, name, student.dataType(), teacherShapes.get(t));
             teacherInputs.add(name);
         }
         for (int i = 0; i < terms.size(); i++) {
             DistillTermSpec term = terms.get(i);
-            String prefix = BeatGanDistillation.TERM_PREFIX + term.name() + "/";
-            DistillationLoss loss = DistillationLosses.create(term.loss(), term.params());
-            LossInputs in = new TermInputs(sd, resolved.get(i), studentShapes, teacherShapes, null,
+            String prefix = TermBuilder.prefix(term.name());
+            // the same builder as the student graph's, with the student graph's weight arrays
+            TermBuilder.build(sd, term, resolved.get(i), studentShapes, teacherShapes, loss -> null,
                     new TermInputs.Weights() {
                         public SDVariable adapter(String name, INDArray init) {
                             return sd.var(prefix + name, studentArray(prefix + name));
@@ -115,9 +114,7 @@ final class DetachedDistillationTerms implements DetachedTerms {
                         public INDArray preset(String name) {
                             return studentArray(prefix + name);
                         }
-                    });
-            BeatGanDistillation.addWeightedTerm(sd, prefix, loss.build(in), term.weight(), term.name(),
-                    new LinkedHashMap<>());
+                    }, new LinkedHashMap<>());
         }
         for (SDVariable v : sd.variables()) {
             if (v.getVariableType() == VariableType.VARIABLE && !adapters.contains(v.name()) && !v.name().equals(ANCHOR)) {

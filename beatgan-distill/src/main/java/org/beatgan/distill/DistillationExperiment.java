@@ -5,7 +5,7 @@ import org.beatgan.core.data.ExperimentData;
 import org.beatgan.core.io.ModelBundle;
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.train.ExperimentRunner;
-import org.beatgan.core.train.GeneratorLossExtension;
+import org.beatgan.core.train.LossExtension;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,13 +33,13 @@ public final class DistillationExperiment {
      * No terms: the student trains alone (the baseline of every comparison). Terms with training
      * state learn the training-set size (CRD's n_data) and the run's seed from here.
      */
-    static Function<BeatGanGraph, List<GeneratorLossExtension>> extensions(ExperimentConfig cfg, BeatGanGraph teacher,
+    static Function<BeatGanGraph, List<LossExtension>> extensions(ExperimentConfig cfg, BeatGanGraph teacher,
                                                                           ExperimentData.Prepared data) {
         DistillConfig d = DistillConfig.from(cfg.distill());
         if (d.terms().isEmpty()) {
             return g -> List.of();
         }
-        return student -> List.of(new BeatGanDistillation(teacher, student, d.terms(), data.train().length,
+        return student -> List.of(new Distiller(teacher, student, d.terms(), data.train().length,
                 cfg.training().seed()));
     }
 }

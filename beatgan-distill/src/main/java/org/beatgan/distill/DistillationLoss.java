@@ -7,12 +7,11 @@ import java.util.List;
 /**
  * One distillation method. It declares the roles it consumes (which student/teacher tensors it
  * needs) and builds its scalar loss inside the student's graph; adapters it needs are created
- * through {@link LossInputs#adapter}. Trainers never ask which method they run.
+ * through {@link LossInputs#adapter}. Trainers never ask which method they run. Its id, and what
+ * else the registry knows about it (whether it takes a temperature), is stated once, where it is
+ * registered ({@link DistillationLosses}); a loss reads its id from its {@link LossParams}.
  */
 public interface DistillationLoss {
-
-    /** Registry id, as in the reference vectors and experiment configs (e.g. "kd", "at"). */
-    String id();
 
     /** Input roles this loss reads, e.g. ["logits"] or ["feats"]. */
     List<String> roles();

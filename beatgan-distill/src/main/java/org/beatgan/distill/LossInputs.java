@@ -21,6 +21,14 @@ public interface LossInputs {
     /** Teacher tensors of a role, paired index by index with {@link #student(String)}. */
     List<Tensor> teacher(String role);
 
+    /**
+     * A tensor of the loss's own training state by name ({@link LossState#inputs()}: CRD's memory
+     * banks, a probing loss's extra passes), or null when the caller holds none by that name.
+     */
+    default Tensor state(String name) {
+        return null;
+    }
+
     default Tensor studentOne(String role) {
         return single(student(role), "student", role);
     }

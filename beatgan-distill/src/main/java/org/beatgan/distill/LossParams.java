@@ -17,6 +17,11 @@ public final class LossParams {
         this.node = node == null || node.isNull() ? JsonNodeFactory.instance.objectNode() : node;
     }
 
+    /** The registry id of the loss these parameters are for. */
+    public String lossId() {
+        return lossId;
+    }
+
     public static LossParams empty(String lossId) {
         return new LossParams(lossId, null);
     }

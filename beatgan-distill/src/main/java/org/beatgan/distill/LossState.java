@@ -1,6 +1,7 @@
 package org.beatgan.distill;
 
 import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.model.DistillableModel;
 import org.beatgan.core.train.Batch;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -14,7 +15,7 @@ import java.util.Map;
  * normalisation constants). Persistent arrays are graph constants updated in place after each step,
  * like batch-norm running statistics, so they are saved with the student (model.zip, checkpoints)
  * and restored on resume with everything else; per-batch inputs (CRD's contrast indices) are
- * placeholders fed by {@link #feed}. {@link BeatGanDistillation} drives it for any loss that
+ * placeholders fed by {@link #feed}. {@link Distiller} drives it for any loss that
  * returns one from {@link DistillationLoss#createState}; the trainer never knows.
  */
 public interface LossState {
@@ -26,15 +27,17 @@ public interface LossState {
      * null where a loss is built outside a BeatGAN distillation (reference vectors).
      */
     record Context(SameDiff sd, String prefix, DataType dataType, int trainingSetSize, long seed,
-                   BeatGanGraph student, TeacherModel teacher) {
+                   DistillableModel student, TeacherModel teacher) {
 
-        /** The student and teacher models, or a clear failure for a loss that needs them. */
+        /** The BeatGAN student (with a BeatGAN teacher), or a clear failure for a loss that probes them. */
         public BeatGanGraph requireStudent(String lossId) {
-            if (student == null || teacher == null) {
+            if (!(student instanceof BeatGanGraph g) || teacher == null || !(teacher.model() instanceof BeatGanGraph)) {
                 throw new IllegalArgumentException(lossId + " runs the student and teacher BeatGAN on beats of its own; "
-                        + "it works in a BeatGAN teacher -> student distillation only");
+                        + "it works in a BeatGAN teacher -> student distillation only"
+                        + (student == null ? "" : " (student: " + student.describe()
+                        + (teacher == null ? "" : ", teacher: " + teacher.model().describe()) + ")"));
             }
-            return student;
+            return g;
         }
     }
 

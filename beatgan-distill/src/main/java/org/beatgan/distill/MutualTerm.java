@@ -2,7 +2,7 @@ package org.beatgan.distill;
 
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.train.Batch;
-import org.beatgan.core.train.GeneratorLossExtension;
+import org.beatgan.core.train.LossExtension;
 import org.beatgan.distill.loss.DmlLoss;
 import org.beatgan.distill.ops.DistillOps;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -28,7 +28,7 @@ import java.util.Set;
  * their prediction is then the one their own loss sees in their own step, as in DML, where both
  * networks are in train mode; running statistics would lag far behind early in training.
  */
-public final class MutualTerm implements GeneratorLossExtension {
+public final class MutualTerm implements LossExtension {
 
     public static final String PEER_PREFIX = "peer/";
     public static final String TERM_PREFIX = "mutual/";
@@ -46,18 +46,19 @@ public final class MutualTerm implements GeneratorLossExtension {
         if (peers.isEmpty()) {
             throw new IllegalArgumentException("Mutual learning needs at least one other peer");
         }
-        this.activation = LogitSources.activationOf("logits", cfg.logits());
+        org.beatgan.core.model.DistillableModel.Logits logits = self.logits(cfg.logits());
+        this.activation = logits.activation();
         this.peers = Map.copyOf(peers);
         SameDiff sd = self.sameDiff();
-        long[] shape = BeatGanDistillation.probeShapes(self, Set.of(activation), true).get(activation);
-        Tensor own = LogitSources.apply(sd, "logits", activation, sd.getVariable(activation), shape);
+        long[] shape = Distiller.probeShapes(self, Set.of(activation), "student").get(activation);
+        Tensor own = LogitSources.apply(sd, Tap.LOGITS, logits.form(), sd.getVariable(activation), shape);
         double weight = cfg.weight() / peers.size();
         peers.forEach((name, peer) -> {
             if (peer.config().nc() != self.config().nc()) {
                 throw new IllegalArgumentException("Peer " + name + " reads nc=" + peer.config().nc()
                         + " leads, this peer nc=" + self.config().nc() + "; peers must read the same beats");
             }
-            long[] peerShape = BeatGanDistillation.probeShapes(peer, Set.of(activation), true).get(activation);
+            long[] peerShape = Distiller.probeShapes(peer, Set.of(activation), "student").get(activation);
             if (!Arrays.equals(Arrays.copyOfRange(peerShape, 1, peerShape.length),
                     Arrays.copyOfRange(shape, 1, shape.length))) {
                 throw new IllegalArgumentException("Mutual logits '" + cfg.logits() + "' (" + activation + ") have shape "
@@ -66,12 +67,12 @@ public final class MutualTerm implements GeneratorLossExtension {
             }
             String placeholderName = PEER_PREFIX + name + "/" + activation;
             SDVariable ph = DistillOps.batchPlaceholder(sd, placeholderName, self.dataType(), shape);
-            Tensor theirs = LogitSources.apply(sd, "logits", activation, ph, shape);
+            Tensor theirs = LogitSources.apply(sd, Tap.LOGITS, logits.form(), ph, shape);
             placeholders.put(name, placeholderName);
             DmlLoss dml = new DmlLoss(LossParams.empty("dml"));
             dml.build(inputs(sd, own, theirs));
             // loss_net1 only: this peer's own part; the peer's part is that peer's own business
-            BeatGanDistillation.addWeightedTerm(sd, TERM_PREFIX + name + "/", dml.lossNet1(), weight, "dml_" + name,
+            TermBuilder.addWeighted(sd, TERM_PREFIX + name + "/", dml.lossNet1(), weight, "dml_" + name,
                     logged);
         });
     }

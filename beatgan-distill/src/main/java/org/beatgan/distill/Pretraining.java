@@ -9,7 +9,7 @@ import java.util.function.Consumer;
 /**
  * Work a loss needs done on the teacher's view of the training data before student training, whose
  * result it keeps in the student's graph (FT's paraphraser, pre-trained as an auto-encoder on the
- * teacher's feature map, then frozen). {@link BeatGanDistillation} runs it for every term that has
+ * teacher's feature map, then frozen). {@link Distiller} runs it for every term that has
  * one ({@link DistillationLoss#pretraining}).
  */
 public interface Pretraining {

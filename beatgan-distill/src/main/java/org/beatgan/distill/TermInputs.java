@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * What one distillation term is built from in one graph: the student and teacher tensors of its
  * roles (student activations and {@code teacher/<activation>} placeholders, looked up by name in
- * the graph) and where its own weights come from.
+ * the graph), its training state, and where its own weights come from.
  */
 final class TermInputs implements LossInputs {
 
@@ -32,11 +32,11 @@ final class TermInputs implements LossInputs {
     private final Weights weights;
 
     /**
-     * @param roles         per role, its (teacher activation, student activation) pairs
+     * @param roles         per role, its resolved taps
      * @param studentShapes probed shapes of the student activations (batch dimension free)
      * @param state         the term's training state (its tensors serve roles without taps), or null
      */
-    TermInputs(SameDiff sd, Map<String, List<String[]>> roles, Map<String, long[]> studentShapes,
+    TermInputs(SameDiff sd, Map<String, List<Tap>> roles, Map<String, long[]> studentShapes,
                Map<String, long[]> teacherShapes, LossState state, Weights weights) {
         this.sd = sd;
         this.state = state;
@@ -44,10 +44,11 @@ final class TermInputs implements LossInputs {
         roles.forEach((role, pairs) -> {
             List<Tensor> s = new ArrayList<>();
             List<Tensor> t = new ArrayList<>();
-            for (String[] p : pairs) {
-                s.add(LogitSources.apply(sd, role, p[1], sd.getVariable(p[1]), studentShapes.get(p[1])));
-                t.add(LogitSources.apply(sd, role, p[0], sd.getVariable(BeatGanDistillation.TEACHER_PREFIX + p[0]),
-                        teacherShapes.get(p[0])));
+            for (Tap p : pairs) {
+                s.add(LogitSources.apply(sd, role, p.studentForm(), sd.getVariable(p.student()),
+                        studentShapes.get(p.student())));
+                t.add(LogitSources.apply(sd, role, p.teacherForm(), sd.getVariable(Distiller.TEACHER_PREFIX + p.teacher()),
+                        teacherShapes.get(p.teacher())));
             }
             student.put(role, s);
             teacher.put(role, t);
@@ -61,10 +62,12 @@ final class TermInputs implements LossInputs {
 
     @Override
     public List<Tensor> student(String role) {
-        if (!student.containsKey(role) && state != null && state.inputs().containsKey(role)) {
-            return List.of(state.inputs().get(role));
-        }
         return student.get(role);
+    }
+
+    @Override
+    public Tensor state(String name) {
+        return state == null ? null : state.inputs().get(name);
     }
 
     @Override

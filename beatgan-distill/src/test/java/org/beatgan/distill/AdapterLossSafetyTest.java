@@ -112,6 +112,11 @@ class AdapterLossSafetyTest {
                 return teacher.get(role);
             }
 
+            public Tensor state(String n) {
+                List<Tensor> l = student.get(n);
+                return l == null ? null : l.get(0);
+            }
+
             public SDVariable adapter(String n, INDArray init) {
                 assertEquals(dt, init.dataType(), n + " init type");
                 trainable.add(n);

@@ -13,7 +13,7 @@ import org.beatgan.core.model.BeatGanGraph.Network;
 import org.beatgan.core.model.BeatGanGraphBuilder;
 import org.beatgan.core.model.GeneratorInference;
 import org.beatgan.core.train.BeatGanTrainer;
-import org.beatgan.core.train.GeneratorLossExtension;
+import org.beatgan.core.train.LossExtension;
 import org.beatgan.core.train.TrainingConfig;
 import org.beatgan.core.train.TrainingConfig.StepEngine;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -87,7 +87,7 @@ class BeatGanStepTraceTest {
         PyTorchWeights.load(student, Network.G, dir.resolve("init"), "G.", Naming.REFERENCE);
         PyTorchWeights.load(student, Network.D, dir.resolve("init"), "D.", Naming.REFERENCE);
 
-        List<GeneratorLossExtension> extensions = new ArrayList<>();
+        List<LossExtension> extensions = new ArrayList<>();
         if (distill) {
             BeatGanGraph teacher = BeatGanGraphBuilder.build(TEACHER, DataType.DOUBLE, 98);
             PyTorchWeights.load(teacher, Network.G, dir.resolve("init"), "teacher.G.", Naming.REFERENCE);
@@ -97,7 +97,7 @@ class BeatGanStepTraceTest {
                             json.readTree("{\"logits\": \"score\"}")),
                     DistillTermSpec.of("at", "at", 1000.0, null, json.readTree(
                             "{\"feats\": [\"G/enc/act1\", \"G/enc/act2\", \"G/enc/act3\", \"G/enc/act4\", \"G/enc/act5\"]}")));
-            extensions.add(new BeatGanDistillation(teacher, student, terms));
+            extensions.add(new Distiller(teacher, student, terms));
         }
         TrainingConfig config = TrainingConfig.defaults().withLr(LR).withBatchSize(32).withStepEngine(engine);
         BeatGanTrainer trainer = new BeatGanTrainer(student, config, extensions);

@@ -33,7 +33,7 @@ class CrdTrainingTest {
 
     private static final String TERM = "{name: crd, loss: crd, weight: 0.8, params: {feat_dim: 16, nce_n: 24},"
             + " inputs: {feat: G/latent}}";
-    private static final String PREFIX = BeatGanDistillation.TERM_PREFIX + "crd/";
+    private static final String PREFIX = Distiller.TERM_PREFIX + "crd/";
     private static final List<String> STATE = List.of(CrdLoss.MEMORY_S, CrdLoss.MEMORY_T, CrdLoss.Z_S, CrdLoss.Z_T);
     private static BeatGanGraph teacher;
     private static ExperimentData.Prepared data;
@@ -59,8 +59,8 @@ class CrdTrainingTest {
     /** The state arrays of a freshly built student with the same term (the initial banks). */
     private static Map<String, INDArray> initialState() throws Exception {
         BeatGanGraph student = BeatGanGraphBuilder.build(config(1).model(), 4);
-        BeatGanDistillation d = new BeatGanDistillation(teacher, student,
-                List.of(BeatGanDistillationTest.term(TERM)), data.train().length, 4);
+        Distiller d = new Distiller(teacher, student,
+                List.of(DistillerTest.term(TERM)), data.train().length, 4);
         CrdMemory m = (CrdMemory) d.states().get("crd");
         assertEquals(data.train().length, m.nData(), "n_data is the training-set size");
         return Map.of(CrdLoss.MEMORY_S, student.array(m.variable(CrdLoss.MEMORY_S)).dup(),
@@ -131,7 +131,7 @@ class CrdTrainingTest {
 
         // restoring a saved student into a freshly built graph brings the state back
         BeatGanGraph fresh = BeatGanGraphBuilder.build(config(1).model(), 99);
-        BeatGanDistillation d = new BeatGanDistillation(teacher, fresh, List.of(BeatGanDistillationTest.term(TERM)),
+        Distiller d = new Distiller(teacher, fresh, List.of(DistillerTest.term(TERM)),
                 data.train().length, 99);
         ModelBundle.restoreState(fresh.sameDiff(), straight.resolve(TrainingRun.CHECKPOINT));
         CrdMemory m = (CrdMemory) d.states().get("crd");
@@ -143,7 +143,7 @@ class CrdTrainingTest {
     @Test
     void contrastIndicesPutTheOwnBeatFirstAndOnlyOtherBeatsAfter() throws Exception {
         BeatGanGraph student = BeatGanGraphBuilder.build(config(1).model(), 4);
-        BeatGanDistillation d = new BeatGanDistillation(teacher, student, List.of(BeatGanDistillationTest.term(TERM)),
+        Distiller d = new Distiller(teacher, student, List.of(DistillerTest.term(TERM)),
                 5, 4);
         INDArray x = data.data().train().next().getFeatures().get(
                 org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 3));
@@ -161,8 +161,8 @@ class CrdTrainingTest {
                 "same iteration, same draws");
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> d.feed(x));
         assertTrue(e.getMessage().contains("index in the training set"), e.getMessage());
-        IllegalArgumentException n = assertThrows(IllegalArgumentException.class, () -> new BeatGanDistillation(teacher,
-                BeatGanGraphBuilder.build(config(1).model(), 4), List.of(BeatGanDistillationTest.term(TERM))));
+        IllegalArgumentException n = assertThrows(IllegalArgumentException.class, () -> new Distiller(teacher,
+                BeatGanGraphBuilder.build(config(1).model(), 4), List.of(DistillerTest.term(TERM))));
         assertTrue(n.getMessage().contains("n_data"), n.getMessage());
     }
 }

@@ -60,8 +60,8 @@ class DetachedTermsTest {
         BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), DataType.DOUBLE, 1);
         BeatGanGraph viaDirect = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 2, 2), DataType.DOUBLE, 2);
         BeatGanGraph viaGraph = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 2, 2), DataType.DOUBLE, 2);
-        BeatGanDistillation direct = new BeatGanDistillation(teacher, viaDirect, terms, 16, 0);
-        BeatGanDistillation graph = new BeatGanDistillation(teacher, viaGraph, terms, 16, 0);
+        Distiller direct = new Distiller(teacher, viaDirect, terms, 16, 0);
+        Distiller graph = new Distiller(teacher, viaGraph, terms, 16, 0);
         TrainingConfig cfg = TrainingConfig.defaults().withLr(1e-3);
         BeatGanTrainer a = new BeatGanTrainer(viaDirect, cfg, List.of(direct));
         BeatGanTrainer b = new BeatGanTrainer(viaGraph, cfg.withStepEngine(TrainingConfig.StepEngine.GRAPH), List.of(graph));
@@ -101,7 +101,7 @@ class DetachedTermsTest {
     void adaptersAreTheStudentGraphsArrays() throws Exception {
         BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
         BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 2, 2), 2);
-        BeatGanDistillation d = new BeatGanDistillation(teacher, student, List.of(BeatGanDistillationTest.term(
+        Distiller d = new Distiller(teacher, student, List.of(DistillerTest.term(
                 "{loss: fitnet, weight: 100, params: {kernel_size: 1}, inputs: {feat: G/enc/act3}}")));
         assertFalse(d.trainableVariables().isEmpty());
         BeatGanTrainer t = new BeatGanTrainer(student, TrainingConfig.defaults().withLr(1e-2), List.of(d));

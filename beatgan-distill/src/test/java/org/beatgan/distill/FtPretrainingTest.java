@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /** FT's paraphraser pre-training: an auto-encoder on the teacher's map, before student training, then frozen. */
 class FtPretrainingTest {
 
-    private static final String W1 = BeatGanDistillation.TERM_PREFIX + "ft/paraphraser.conv1.W";
+    private static final String W1 = Distiller.TERM_PREFIX + "ft/paraphraser.conv1.W";
     private static BeatGanGraph teacher;
     private static ExperimentData.Prepared data;
 
@@ -47,7 +47,7 @@ class FtPretrainingTest {
     @Test
     void pretrainingLowersTheReconstructionErrorOnHeldOutTeacherFeatures() throws Exception {
         BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 16, 4, 4), 8);
-        BeatGanDistillation d = new BeatGanDistillation(teacher, student, List.of(BeatGanDistillationTest.term(term(20))));
+        Distiller d = new Distiller(teacher, student, List.of(DistillerTest.term(term(20))));
         FtParaphraser p = ((FtLoss) d.losses().get("ft")).pretraining();
         var val = data.withFreshIterators().data().validation();
         val.reset();
@@ -65,9 +65,9 @@ class FtPretrainingTest {
                 errBefore, errAfter, heldOut.size(0), seconds);
         assertTrue(errAfter < 0.5 * errBefore, "held-out reconstruction error " + errBefore + " -> " + errAfter);
         for (String v : student.stateVariableNames()) {
-            boolean paraphraser = v.startsWith(BeatGanDistillation.TERM_PREFIX + "ft/paraphraser.");
+            boolean paraphraser = v.startsWith(Distiller.TERM_PREFIX + "ft/paraphraser.");
             if (paraphraser) {
-                String name = v.substring((BeatGanDistillation.TERM_PREFIX + "ft/").length());
+                String name = v.substring((Distiller.TERM_PREFIX + "ft/").length());
                 assertEquals(p.encoderWeights().get(name), student.array(v), "the student holds the trained encoder: " + v);
                 assertNotEquals(before.get(v), student.array(v), v + " was trained");
             } else {
@@ -89,11 +89,11 @@ class FtPretrainingTest {
         assertNotNull(saved, "model.zip holds the paraphraser");
 
         BeatGanGraph untrained = BeatGanGraphBuilder.build(cfg.model(), cfg.training().seed());
-        new BeatGanDistillation(teacher, untrained, List.of(BeatGanDistillationTest.term(term(2))));
+        new Distiller(teacher, untrained, List.of(DistillerTest.term(term(2))));
         assertNotEquals(untrained.array(W1), saved, "the saved paraphraser is the pre-trained one");
 
         BeatGanGraph none = BeatGanGraphBuilder.build(cfg.model(), cfg.training().seed());
-        BeatGanDistillation d = new BeatGanDistillation(teacher, none, List.of(BeatGanDistillationTest.term(term(0))));
+        Distiller d = new Distiller(teacher, none, List.of(DistillerTest.term(term(0))));
         assertNull(d.losses().get("ft").pretraining(), "pretrain_epochs: 0 keeps the random paraphraser");
     }
 }

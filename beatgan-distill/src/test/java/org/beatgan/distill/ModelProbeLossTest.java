@@ -80,15 +80,15 @@ class ModelProbeLossTest {
         }
     }
 
-    private static String inputName(BeatGanDistillation d, String term, String input) {
+    private static String inputName(Distiller d, String term, String input) {
         return d.states().get(term).inputs().get(input).var().name();
     }
 
     @Test
     void sobolevFdProjectionsAreDirectionalDerivativesOfTheScore() throws Exception {
         BeatGanGraph student = doubleStudent(11);
-        BeatGanDistillation d = new BeatGanDistillation(teacherDouble, student, List.of(
-                BeatGanDistillationTest.term("{name: sob, loss: sobolev_fd, params: {directions: 3, step: 1.0e-5, beats: 4}}")));
+        Distiller d = new Distiller(teacherDouble, student, List.of(
+                DistillerTest.term("{name: sob, loss: sobolev_fd, params: {directions: 3, step: 1.0e-5, beats: 4}}")));
         INDArray x = realBeats(4, DataType.DOUBLE);
         Map<String, INDArray> feed = d.feed(new Batch(x, null, 7));
         INDArray probes = feed.get("distill/sob/probe_beats");
@@ -126,7 +126,7 @@ class ModelProbeLossTest {
     void lwmFdChannelWeightsAreTheGradCamWeightsOfTheScore() throws Exception {
         BeatGanGraph student = doubleStudent(12);
         String layer = ActivationNames.gEnc(2);
-        BeatGanDistillation d = new BeatGanDistillation(teacherDouble, student, List.of(BeatGanDistillationTest.term(
+        Distiller d = new Distiller(teacherDouble, student, List.of(DistillerTest.term(
                 "{name: cam, loss: lwm_fd, params: {layer: " + layer + ", step: 1.0e-5, beats: 3}}")));
         INDArray x = realBeats(5, DataType.DOUBLE);
         Map<String, INDArray> feed = d.feed(Batch.of(x));
@@ -148,7 +148,7 @@ class ModelProbeLossTest {
         INDArray loss = run(student, feed, x, true, "distill/cam/loss");
         assertEquals(Transforms.abs(unitRows(camSTrain).sub(unitRows(camT))).meanNumber().doubleValue(), loss.getDouble(0), 1e-12);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> DistillationLosses.create("lwm_fd", BeatGanDistillationTest.term(
+                () -> DistillationLosses.create("lwm_fd", DistillerTest.term(
                         "{loss: lwm_fd, params: {cam_source: grad}}").params()));
         assertTrue(e.getMessage().contains("activation"), e.getMessage());
     }
@@ -172,7 +172,7 @@ class ModelProbeLossTest {
     @Test
     void bssScoreAttacksBeatsTowardsTheTeachersThreshold() throws Exception {
         BeatGanGraph student = doubleStudent(13);
-        BeatGanDistillation d = new BeatGanDistillation(teacherDouble, student, List.of(BeatGanDistillationTest.term(
+        Distiller d = new Distiller(teacherDouble, student, List.of(DistillerTest.term(
                 "{name: bss, loss: bss_score, params: {num_steps: 4, beats: 6, quantile: 0.9}}")));
         BssScoreLoss loss = (BssScoreLoss) d.losses().get("bss");
         INDArray x = realBeats(8, DataType.DOUBLE);
@@ -219,10 +219,10 @@ class ModelProbeLossTest {
     @Test
     void gradientsOfTheProbeLossesMatchFiniteDifferences() throws Exception {
         BeatGanGraph student = doubleStudent(14);
-        BeatGanDistillation d = new BeatGanDistillation(teacherDouble, student, List.of(
-                BeatGanDistillationTest.term("{name: sob, loss: sobolev_fd, params: {directions: 2, step: 0.01, beats: 3}}"),
-                BeatGanDistillationTest.term("{name: cam, loss: lwm_fd, params: {layer: G/enc/act3, beats: 2}}"),
-                BeatGanDistillationTest.term("{name: bss, loss: bss_score, params: {num_steps: 2, beats: 3, threshold: 0.05}}")));
+        Distiller d = new Distiller(teacherDouble, student, List.of(
+                DistillerTest.term("{name: sob, loss: sobolev_fd, params: {directions: 2, step: 0.01, beats: 3}}"),
+                DistillerTest.term("{name: cam, loss: lwm_fd, params: {layer: G/enc/act3, beats: 2}}"),
+                DistillerTest.term("{name: bss, loss: bss_score, params: {num_steps: 2, beats: 3, threshold: 0.05}}")));
         INDArray x = realBeats(4, DataType.DOUBLE);
         Map<String, INDArray> feed = new HashMap<>(d.feed(Batch.of(x)));
         feed.put(ActivationNames.INPUT, x);
@@ -274,8 +274,8 @@ class ModelProbeLossTest {
             for (int run = 0; run < 2; run++) {
                 double w = run == 0 ? weights.get(term) : 0.0;
                 BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 8, 4, 4), 21);
-                BeatGanDistillation d = new BeatGanDistillation(teacher, student,
-                        List.of(BeatGanDistillationTest.term(String.format(terms.get(term), w))));
+                Distiller d = new Distiller(teacher, student,
+                        List.of(DistillerTest.term(String.format(terms.get(term), w))));
                 d.pretrain(demo.withFreshIterators().data().train());
                 before = termValue(student, d, probe, term);
                 BeatGanTrainer t = new BeatGanTrainer(student, TrainingConfig.defaults().withLr(2e-3).withBatchSize(16),
@@ -298,10 +298,10 @@ class ModelProbeLossTest {
     @Test
     void probeLossStateIsSavedWithTheStudent(@TempDir Path dir) throws Exception {
         BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 8, 4, 4), 22);
-        BeatGanDistillation d = new BeatGanDistillation(teacher, student, List.of(
-                BeatGanDistillationTest.term("{name: sob, loss: sobolev_fd}"),
-                BeatGanDistillationTest.term("{name: cam, loss: lwm_fd}"),
-                BeatGanDistillationTest.term("{name: bss, loss: bss_score}")));
+        Distiller d = new Distiller(teacher, student, List.of(
+                DistillerTest.term("{name: sob, loss: sobolev_fd}"),
+                DistillerTest.term("{name: cam, loss: lwm_fd}"),
+                DistillerTest.term("{name: bss, loss: bss_score}")));
         d.pretrain(demo.withFreshIterators().data().train());
         INDArray probe = realBeats(16, DataType.FLOAT);
         Path file = dir.resolve("model.zip");
@@ -313,7 +313,7 @@ class ModelProbeLossTest {
     }
 
     /** A term's raw loss on a fixed batch and fixed probe draws (step 1000), in training mode. */
-    private static double termValue(BeatGanGraph student, BeatGanDistillation d, INDArray x, String term) {
+    private static double termValue(BeatGanGraph student, Distiller d, INDArray x, String term) {
         return run(student, d.feed(new Batch(x, null, 1000)), x, true, "distill/" + term + "/loss").getDouble(0);
     }
 
@@ -322,10 +322,10 @@ class ModelProbeLossTest {
         for (int batch : new int[]{1, 2}) {
             for (boolean flat : new boolean[]{true, false}) {
                 BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 8, 4, 4), 23);
-                BeatGanDistillation d = new BeatGanDistillation(teacher, student, List.of(
-                        BeatGanDistillationTest.term("{name: sob, loss: sobolev_fd}"),
-                        BeatGanDistillationTest.term("{name: cam, loss: lwm_fd}"),
-                        BeatGanDistillationTest.term("{name: bss, loss: bss_score, params: {threshold: 0.05}}")));
+                Distiller d = new Distiller(teacher, student, List.of(
+                        DistillerTest.term("{name: sob, loss: sobolev_fd}"),
+                        DistillerTest.term("{name: cam, loss: lwm_fd}"),
+                        DistillerTest.term("{name: bss, loss: bss_score, params: {threshold: 0.05}}")));
                 INDArray x = flat ? Nd4j.zeros(DataType.FLOAT, batch, 1, 320) : realBeats(batch, DataType.FLOAT);
                 Map<String, INDArray> feed = new HashMap<>(d.feed(Batch.of(x)));
                 feed.put(ActivationNames.INPUT, x);
@@ -356,7 +356,7 @@ class ModelProbeLossTest {
                 "{loss: bss_score, params: {clamp_min: 1, clamp_max: -1}}", "{loss: sobolev_fd, params: {step: 0}}",
                 "{loss: sobolev_fd, params: {directions: 0}}", "{loss: lwm_fd, params: {layer: G/latent}}",
                 "{loss: lwm_fd, params: {beats: -2}}"}) {
-            DistillTermSpec spec = BeatGanDistillationTest.term(bad);
+            DistillTermSpec spec = DistillerTest.term(bad);
             assertThrows(IllegalArgumentException.class, () -> DistillationLosses.create(spec.loss(), spec.params()), bad);
         }
     }

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * gradients) and dml stay finite, loss and every gradient, on inputs that break naive formulas:
  * an all-zero input, inputs of size ~1e3 (saturated tanh: vanishing input gradients, zero CAMs,
  * zero attack directions; for dml, logits ~1e3), a batch of 2, in float and double. The batch is
- * declared unknown (-1) as BeatGanDistillation does. Every trainable weight must receive a
+ * declared unknown (-1) as Distiller does. Every trainable weight must receive a
  * gradient (the output bias of sobolev/lwm an exact 0), as the trainers require one.
  */
 class NetworkLossSafetyTest {

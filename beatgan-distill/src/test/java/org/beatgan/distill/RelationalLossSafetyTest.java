@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * The relation- and feature-based losses (cosine, nst, pkt, fsp, rkd, sp, cc, irg) stay finite,
  * loss and every gradient, where naive formulas give NaN or inf: dead (all-zero) student
  * activations, an all-zero batch, activations of size ~1e3, batches of 2 and 1, in float and
- * double. The batch is declared unknown (-1) as BeatGanDistillation does, so the run-time batch
+ * double. The batch is declared unknown (-1) as Distiller does, so the run-time batch
  * masks are exercised; a finite-difference check confirms their gradients at batch 3.
  */
 class RelationalLossSafetyTest {

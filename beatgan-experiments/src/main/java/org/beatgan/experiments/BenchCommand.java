@@ -11,7 +11,7 @@ import org.beatgan.core.model.direct.DirectTrainingStep;
 import org.beatgan.core.model.direct.OpProfile;
 import org.beatgan.core.train.BeatGanTrainer;
 import org.beatgan.core.train.TrainingConfig;
-import org.beatgan.distill.BeatGanDistillation;
+import org.beatgan.distill.Distiller;
 import org.beatgan.distill.DistillTermSpec;
 import org.beatgan.experiments.bench.InferenceSpeed;
 import org.beatgan.experiments.bench.TrainingSpeed;
@@ -114,11 +114,11 @@ public final class BenchCommand implements Callable<Integer> {
         List<DistillTermSpec> terms = List.of(
                 yaml.treeToValue(yaml.readTree("{loss: kd, weight: 1, params: {T: 4}, inputs: {logits: score}}"), DistillTermSpec.class),
                 yaml.treeToValue(yaml.readTree("{loss: at, weight: 1000, inputs: {feats: [G/enc/act1, G/enc/act2, G/enc/act3, G/enc/act4, G/enc/act5]}}"), DistillTermSpec.class));
-        BeatGanTrainer dt = new BeatGanTrainer(distilled, tc, List.of(new BeatGanDistillation(teacher, distilled, terms)));
+        BeatGanTrainer dt = new BeatGanTrainer(distilled, tc, List.of(new Distiller(teacher, distilled, terms)));
         s.put("train_distill_kd_at", speed(TrainingSpeed.measure(dt, x, warmup, steps)));
         BeatGanGraph viaGraph = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 3);
         BeatGanTrainer gt = new BeatGanTrainer(viaGraph, tc.withStepEngine(TrainingConfig.StepEngine.GRAPH),
-                List.of(new BeatGanDistillation(teacher, viaGraph, terms)));
+                List.of(new Distiller(teacher, viaGraph, terms)));
         s.put("train_distill_kd_at_samediff_graph", speed(TrainingSpeed.measure(gt, x, warmup, steps)));
         return s;
     }

@@ -133,7 +133,14 @@ class DistillAndComparisonTest {
             assertEquals(run.startsWith("w2") ? 2 : 3, m.path("config").path("ngf").asInt(), run);
         }
 
-        Files.writeString(cfg, Files.readString(cfg).replace("widths: [3, 2]", "widths: [3, 2], wdith: 2"));
+        // an edited config does not silently reuse runs trained with the old one
+        String original = Files.readString(cfg);
+        Files.writeString(cfg, original.replace("lr: 1.0e-3", "lr: 2.0e-3"));
+        assertEquals(0, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
+                "--out", out.toString(), "--no-progress", "--report-only"), err.toString());
+        assertTrue(Files.readString(out.resolve("report.json")).contains("trained with other settings"));
+
+        Files.writeString(cfg, original.replace("widths: [3, 2]", "widths: [3, 2], wdith: 2"));
         assertEquals(2, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
                 "--out", out.toString(), "--no-progress"));
         assertTrue(err.toString().contains("unknown key 'wdith'"), err.toString());

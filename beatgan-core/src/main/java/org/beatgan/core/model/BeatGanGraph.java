@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -17,7 +18,7 @@ import java.util.SplittableRandom;
  * belong to G and D, where the batch-norm statistics live). Not thread-safe: batch-norm mode is a
  * graph constant switched in place.
  */
-public final class BeatGanGraph {
+public final class BeatGanGraph implements DistillableModel {
 
     /** Scalar constant: 1 = batch statistics (training), 0 = running statistics (inference). */
     public static final String BN_MODE = "bn/training";
@@ -256,6 +257,7 @@ public final class BeatGanGraph {
     }
 
     /** Forward pass in the requested batch-norm mode; the previous mode is restored. */
+    @Override
     public Map<String, INDArray> forward(INDArray x, boolean training, String... names) {
         checkInput(x);
         for (String n : names) {
@@ -273,6 +275,70 @@ public final class BeatGanGraph {
         } finally {
             setTrainingMode(before);
         }
+    }
+
+    @Override
+    public String describe() {
+        return "BeatGAN " + config;
+    }
+
+    @Override
+    public List<String> activationNames() {
+        return ActivationNames.all();
+    }
+
+    @Override
+    public long[] inputShape() {
+        return new long[]{config.nc(), config.isize()};
+    }
+
+    /** The generator's loss (reconstruction + weighted adversarial): what a BeatGAN student minimises. */
+    @Override
+    public String taskLoss() {
+        return ActivationNames.LOSS_G;
+    }
+
+    @Override
+    public List<String> trainableVariables() {
+        return paramNames(Network.G);
+    }
+
+    /**
+     * Generator activations from a snapshot with batch norm folded ({@link GeneratorInference},
+     * about twice as fast as the graph at batch 64), others (discriminator taps) from the graph.
+     */
+    @Override
+    public Frozen frozen() {
+        GeneratorInference[] snapshot = new GeneratorInference[1];
+        return (x, names) -> {
+            if (java.util.Arrays.stream(names).allMatch(GeneratorInference::provides)) {
+                if (snapshot[0] == null) snapshot[0] = GeneratorInference.of(this);
+                return snapshot[0].activations(x, names);
+            }
+            return activations(x, names);
+        };
+    }
+
+    /**
+     * BeatGAN has no classifier head; a {@code logits} tap may name {@code score} (the per-beat
+     * anomaly scores as one sample whose classes are the batch's beats, softmax across the batch,
+     * as the seeds' KD did), {@code discriminator} (D's logit z per beat as [z, 0]) or
+     * {@code reconstruction} (the generated beat, softmax across its time steps); any other
+     * activation is flattened.
+     */
+    @Override
+    public Logits logits(String tap) {
+        return switch (tap) {
+            case "score", ActivationNames.G_SCORE -> new Logits(ActivationNames.G_SCORE, Logits.Form.BATCH_AS_CLASSES);
+            case "discriminator", ActivationNames.D_LOGIT -> new Logits(ActivationNames.D_LOGIT, Logits.Form.BINARY);
+            case "reconstruction" -> new Logits(ActivationNames.G_OUT, Logits.Form.FLATTEN);
+            default -> new Logits(tap, Logits.Form.FLATTEN);
+        };
+    }
+
+    @Override
+    public Set<String> directStepActivations() {
+        return org.beatgan.core.model.direct.DirectTrainingStep.ACTIVATIONS;
     }
 
     /** Per-beat anomaly score (mean squared reconstruction error), inference mode. */

@@ -25,7 +25,7 @@ public final class AdamOptimizer {
     /** PyTorch's default epsilon, as BeatGAN uses it. */
     public static final double EPSILON = 1e-8;
 
-    private final double lr;
+    private double lr;
     private final double beta1;
     private final double beta2;
     private final List<String> variables;
@@ -107,6 +107,14 @@ public final class AdamOptimizer {
 
     public double learningRate() {
         return lr;
+    }
+
+    /** Sets the rate of the next steps (a learning-rate schedule); moments are kept. */
+    public void setLearningRate(double lr) {
+        if (!(lr > 0) || !Double.isFinite(lr)) {
+            throw new IllegalArgumentException("Invalid learning rate " + lr + ", expected a finite value > 0");
+        }
+        this.lr = lr;
     }
 
     /** First and second moments per variable ("name#M", "name#V"), for checkpoints. */

@@ -4,7 +4,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * What a {@link GeneratorLossExtension} sees of one training step's batch.
+ * What a {@link LossExtension} sees of one training step's batch.
  *
  * @param x         the beats (batch, nc, length)
  * @param indices   each beat's index in the training set (0 .. n - 1), or null when the data

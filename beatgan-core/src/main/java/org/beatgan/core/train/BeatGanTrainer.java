@@ -25,18 +25,18 @@ import static org.beatgan.core.model.ActivationNames.*;
  * MSE(G(x),x) + w_adv * MSE(D_feat(G(x)), D_feat(x)) plus any extension terms; re-initialise D when
  * its loss collapses. Two Adam optimizers, each over its own network's variables. After the
  * updates, each extension receives the outputs it asked for from the generator pass (its
- * {@link GeneratorLossExtension#afterStep}), as the batch-norm running statistics do.
+ * {@link LossExtension#afterStep}), as the batch-norm running statistics do.
  *
  * <p>The gradients come from {@link DirectTrainingStep} unless the config asks for the graph or an
- * extension's terms need the graph ({@link GeneratorLossExtension#detachedTerms} empty, or reading
+ * extension's terms need the graph ({@link LossExtension#detachedTerms} empty, or reading
  * activations the direct step does not have); detached terms are evaluated on the direct step's
  * activations and their gradients join its backward pass.
  */
-public final class BeatGanTrainer {
+public final class BeatGanTrainer implements ObservableTraining {
 
     private final BeatGanGraph graph;
     private final TrainingConfig config;
-    private final List<GeneratorLossExtension> extensions;
+    private final List<LossExtension> extensions;
     private final AdamOptimizer optD;
     private final AdamOptimizer optG;
     private final List<String> dOutputs = new ArrayList<>();
@@ -57,7 +57,7 @@ public final class BeatGanTrainer {
         this(graph, config, List.of());
     }
 
-    public BeatGanTrainer(BeatGanGraph graph, TrainingConfig config, List<GeneratorLossExtension> extensions) {
+    public BeatGanTrainer(BeatGanGraph graph, TrainingConfig config, List<LossExtension> extensions) {
         this.graph = graph;
         this.config = config;
         this.extensions = List.copyOf(extensions);
@@ -65,7 +65,7 @@ public final class BeatGanTrainer {
         optD = new AdamOptimizer(graph.sameDiff(), graph.paramNames(Network.D), config.lr(), config.beta1(),
                 config.beta2());
         List<String> gVars = new ArrayList<>(graph.paramNames(Network.G));
-        for (GeneratorLossExtension e : extensions) {
+        for (LossExtension e : extensions) {
             gVars.addAll(e.trainableVariables());
         }
         optG = new AdamOptimizer(graph.sameDiff(), gVars, config.lr(), config.beta1(), config.beta2());
@@ -76,7 +76,7 @@ public final class BeatGanTrainer {
         logged.put("loss_g_rec", LOSS_G_REC);
         logged.put("loss_g_adv", LOSS_G_ADV);
         logged.put("loss_g", LOSS_G);
-        for (GeneratorLossExtension e : extensions) {
+        for (LossExtension e : extensions) {
             logged.putAll(e.loggedTerms());
         }
         dOutputs.addAll(List.of(LOSS_D_REAL, LOSS_D_FAKE, LOSS_D));
@@ -89,7 +89,7 @@ public final class BeatGanTrainer {
         // G's pass runs D again (on G(x) and on the beats): in PyTorch those passes move D's statistics too
         gOutputs.addAll(graph.batchStatisticOutputs(StatisticsPass.D_ADVERSARIAL));
         gOutputs.addAll(graph.batchStatisticOutputs(StatisticsPass.D_REAL));
-        for (GeneratorLossExtension e : extensions) {
+        for (LossExtension e : extensions) {
             e.stepOutputs().stream().filter(v -> !gOutputs.contains(v)).forEach(gOutputs::add);
         }
         detached = detachedTerms(this.extensions);
@@ -101,9 +101,9 @@ public final class BeatGanTrainer {
     }
 
     /** Every extension's detached terms, or null if one has none or reads what the direct step lacks. */
-    private static List<DetachedTerms> detachedTerms(List<GeneratorLossExtension> extensions) {
+    private static List<DetachedTerms> detachedTerms(List<LossExtension> extensions) {
         List<DetachedTerms> terms = new ArrayList<>();
-        for (GeneratorLossExtension e : extensions) {
+        for (LossExtension e : extensions) {
             Optional<DetachedTerms> t = e.detachedTerms();
             if (t.isEmpty() || !e.stepOutputs().isEmpty()
                     || !DirectTrainingStep.ACTIVATIONS.containsAll(t.get().activations())) {
@@ -139,6 +139,32 @@ public final class BeatGanTrainer {
         return listeners;
     }
 
+    /** The generator and the discriminator, in that order; their scores are loss_g and loss_d. */
+    @Override
+    public List<Worker> workers() {
+        return List.of(new Worker("generator", optimizer(Network.G), "loss_g"),
+                new Worker("discriminator", optimizer(Network.D), "loss_d"));
+    }
+
+    @Override
+    public INDArray array(String variable) {
+        return graph().array(variable);
+    }
+
+    @Override
+    public org.nd4j.linalg.api.buffer.DataType dataType() {
+        return graph().dataType();
+    }
+
+    @Override
+    public Map<String, Object> describe() {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("config", graph().config());
+        m.put("training", config());
+        m.put("params", Map.of("G", graph().parameterCount(Network.G), "D", graph().parameterCount(Network.D)));
+        return m;
+    }
+
     public AdamOptimizer optimizer(Network net) {
         return net == Network.G ? optG : optD;
     }
@@ -156,9 +182,9 @@ public final class BeatGanTrainer {
         this.dReinits = dReinits;
     }
 
-    /** Announces the beats of a coming step to the extensions ({@link GeneratorLossExtension#upcoming}). */
+    /** Announces the beats of a coming step to the extensions ({@link LossExtension#upcoming}). */
     public void upcoming(INDArray beats) {
-        for (GeneratorLossExtension e : extensions) {
+        for (LossExtension e : extensions) {
             e.upcoming(beats);
         }
     }
@@ -181,7 +207,7 @@ public final class BeatGanTrainer {
         Batch batch = new Batch(x, indices, iteration);
         Map<String, INDArray> feed = new HashMap<>();
         feed.put(INPUT, x.castTo(graph.dataType()));
-        for (GeneratorLossExtension e : extensions) {
+        for (LossExtension e : extensions) {
             feed.putAll(e.feed(batch));
         }
         boolean beatganOrder = config.stepOrder() == TrainingConfig.StepOrder.BEATGAN;
@@ -191,7 +217,7 @@ public final class BeatGanTrainer {
         Map<String, INDArray> outG = out.g();
         long beats = x.size(0);
         graph.updateRunningStatisticsAfterStep(outD, outG, beats);
-        for (GeneratorLossExtension e : extensions) {
+        for (LossExtension e : extensions) {
             e.afterStep(batch, outG);
         }
 

@@ -17,10 +17,10 @@ public interface DetachedTerms {
     Set<String> activations();
 
     /**
-     * The terms on this step's activations and the extension's {@link GeneratorLossExtension#feed}:
-     * outputs holding every graph variable of {@link GeneratorLossExtension#loggedTerms()}, and
+     * The terms on this step's activations and the extension's {@link LossExtension#feed}:
+     * outputs holding every graph variable of {@link LossExtension#loggedTerms()}, and
      * gradients of the terms' sum with respect to each activation of {@link #activations()} and
-     * each of the extension's {@link GeneratorLossExtension#trainableVariables()} (an absent entry
+     * each of the extension's {@link LossExtension#trainableVariables()} (an absent entry
      * means zero). Activation arrays are valid during the call only.
      */
     OutAndGrad evaluate(Map<String, INDArray> feed, Map<String, INDArray> activations);

@@ -1,5 +1,6 @@
 package org.beatgan.core.train;
 
+import org.beatgan.core.train.ObservableTraining;
 import org.beatgan.core.config.ExperimentConfig;
 import org.beatgan.core.data.ExperimentData;
 import org.beatgan.core.io.AtomicFiles;
@@ -35,13 +36,13 @@ public final class ExperimentRunner {
      *                  the trainer's networks and optimizers)
      */
     public record Options(Path out, boolean resume, boolean progressBar,
-                          List<Function<BeatGanTrainer, TrainingListener>> listeners) {
+                          List<Function<ObservableTraining, TrainingListener>> listeners) {
         public Options(Path out, boolean resume, boolean progressBar) {
             this(out, resume, progressBar, List.of());
         }
 
-        public Options withListeners(List<Function<BeatGanTrainer, TrainingListener>> more) {
-            List<Function<BeatGanTrainer, TrainingListener>> all = new ArrayList<>(listeners);
+        public Options withListeners(List<Function<ObservableTraining, TrainingListener>> more) {
+            List<Function<ObservableTraining, TrainingListener>> all = new ArrayList<>(listeners);
             all.addAll(more);
             return new Options(out, resume, progressBar, all);
         }
@@ -49,7 +50,7 @@ public final class ExperimentRunner {
 
     /** Trains and returns metrics.json's content. */
     public static Map<String, Object> run(ExperimentConfig cfg,
-                                          Function<BeatGanGraph, List<GeneratorLossExtension>> extensions,
+                                          Function<BeatGanGraph, List<LossExtension>> extensions,
                                           Options options) throws IOException {
         return run(cfg, prepareData(cfg), extensions, options);
     }
@@ -63,13 +64,13 @@ public final class ExperimentRunner {
 
     /** As {@link #run(ExperimentConfig, Function, Options)} on already prepared data (shared by many runs). */
     public static Map<String, Object> run(ExperimentConfig cfg, ExperimentData.Prepared data,
-                                          Function<BeatGanGraph, List<GeneratorLossExtension>> extensions,
+                                          Function<BeatGanGraph, List<LossExtension>> extensions,
                                           Options options) throws IOException {
         BeatGanGraph graph = BeatGanGraphBuilder.build(cfg.model(), cfg.training().seed());
-        List<GeneratorLossExtension> ext = extensions.apply(graph);
+        List<LossExtension> ext = extensions.apply(graph);
         TrainingRun run = trainingRun(cfg, graph, ext, data.data(), options);
         if (!TrainingRun.resumes(options.out(), options.resume())) {
-            for (GeneratorLossExtension e : ext) {
+            for (LossExtension e : ext) {
                 if (e instanceof Pretrainable p) {
                     p.pretrain(data.withFreshIterators().data().train());
                 }
@@ -83,7 +84,7 @@ public final class ExperimentRunner {
      * attached and experiment.yaml written; for callers that drive the run's steps themselves.
      */
     public static TrainingRun trainingRun(ExperimentConfig cfg, BeatGanGraph graph,
-                                          List<GeneratorLossExtension> extensions, TrainingRun.Data data,
+                                          List<LossExtension> extensions, TrainingRun.Data data,
                                           Options options) throws IOException {
         BeatGanTrainer trainer = new BeatGanTrainer(graph, cfg.training(), new ArrayList<>(extensions));
         options.listeners().forEach(f -> trainer.addListener(f.apply(trainer)));

@@ -108,7 +108,7 @@ class BeatGanTrainerTest {
     }
 
     /** Records what the trainer hands an extension; adds no loss term. */
-    private static final class RecordingExtension implements GeneratorLossExtension {
+    private static final class RecordingExtension implements LossExtension {
         final List<Batch> fed = new ArrayList<>();
         final List<Batch> after = new ArrayList<>();
         final List<INDArray> latents = new ArrayList<>();

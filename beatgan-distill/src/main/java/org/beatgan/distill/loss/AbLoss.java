@@ -34,10 +34,6 @@ public final class AbLoss implements DistillationLoss {
         this.bnEps = params.positive("bn_eps", DistillOps.BN_EPS);
     }
 
-    @Override
-    public String id() {
-        return "ab";
-    }
 
     @Override
     public List<String> roles() {

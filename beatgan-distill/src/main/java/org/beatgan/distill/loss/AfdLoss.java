@@ -33,10 +33,6 @@ public final class AfdLoss implements DistillationLoss {
         this.eps = params.positive("eps", 1e-6);
     }
 
-    @Override
-    public String id() {
-        return "afd";
-    }
 
     @Override
     public List<String> roles() {

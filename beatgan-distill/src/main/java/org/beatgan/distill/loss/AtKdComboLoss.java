@@ -20,7 +20,11 @@ public final class AtKdComboLoss implements DistillationLoss {
     private final double beta;
     private final int p;
 
+    /** The registry id this loss was created as (for messages). */
+    private final String id;
+
     public AtKdComboLoss(LossParams params) {
+        this.id = params.lossId();
         params.allowOnly(Set.of("T", "alpha", "beta", "p"));
         this.temperature = params.positive("T", 4.0);
         this.alpha = params.nonNegative("alpha", 1.0);
@@ -28,10 +32,6 @@ public final class AtKdComboLoss implements DistillationLoss {
         this.p = params.positiveInt("p", 2);
     }
 
-    @Override
-    public String id() {
-        return "at_kd_combo";
-    }
 
     @Override
     public List<String> roles() {
@@ -42,7 +42,7 @@ public final class AtKdComboLoss implements DistillationLoss {
     public SDVariable build(LossInputs in) {
         SDVariable kd = DistillOps.kdBatchMean(in.sd(), in.studentOne("logits").var(), in.teacherOne("logits").var(),
                 temperature);
-        SDVariable at = AttentionTransferLoss.pairSum(in.sd(), in.student("feats"), in.teacher("feats"), p, false, id());
+        SDVariable at = AttentionTransferLoss.pairSum(in.sd(), in.student("feats"), in.teacher("feats"), p, false, id);
         return kd.mul(alpha).add(at.mul(beta));
     }
 }

@@ -24,20 +24,17 @@ import java.util.Set;
  */
 public final class AttentionTransferLoss implements DistillationLoss {
 
-    private final String id;
     private final int p;
     private final boolean pool;
 
-    public AttentionTransferLoss(String id, LossParams params, boolean pool) {
-        this.id = id;
+    private final String id;
+
+    public AttentionTransferLoss(LossParams params, boolean pool) {
+        this.id = params.lossId();
         this.pool = pool;
         this.p = params.allowOnly(Set.of("p")).positiveInt("p", 2);
     }
 
-    @Override
-    public String id() {
-        return id;
-    }
 
     @Override
     public List<String> roles() {

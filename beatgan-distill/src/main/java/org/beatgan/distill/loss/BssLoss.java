@@ -52,10 +52,6 @@ public final class BssLoss implements DistillationLoss {
         this.settings = BssAttackSettings.read("bss", params, 3.0, 10, 2.5);
     }
 
-    @Override
-    public String id() {
-        return "bss";
-    }
 
     @Override
     public List<String> roles() {

@@ -57,7 +57,11 @@ public final class BssScoreLoss implements DistillationLoss {
     private final Double fixedThreshold;
     private Attack attack;
 
+    /** The registry id this loss was created as (for messages). */
+    private final String id;
+
     public BssScoreLoss(LossParams params) {
+        this.id = params.lossId();
         Set<String> known = new HashSet<>(BssAttackSettings.NAMES);
         known.addAll(Set.of("beats", "quantile", "threshold"));
         params.allowOnly(known);
@@ -70,10 +74,6 @@ public final class BssScoreLoss implements DistillationLoss {
         }
     }
 
-    @Override
-    public String id() {
-        return "bss_score";
-    }
 
     @Override
     public List<String> roles() {
@@ -89,8 +89,8 @@ public final class BssScoreLoss implements DistillationLoss {
     @Override
     public SDVariable build(LossInputs in) {
         SameDiff sd = in.sd();
-        SDVariable s = in.studentOne("student_logits").var();
-        SDVariable t = in.studentOne("teacher_logits").var();
+        SDVariable s = requireState(in, "student_logits").var();
+        SDVariable t = requireState(in, "teacher_logits").var();
         return DistillOps.klBatchMean(sd, s, t, settings.temperature());
     }
 
@@ -137,7 +137,7 @@ public final class BssScoreLoss implements DistillationLoss {
         private INDArray lastAdversarial;
 
         Attack(Context ctx) {
-            BeatGanGraph student = ctx.requireStudent(id());
+            BeatGanGraph student = ctx.requireStudent(id);
             this.teacher = ctx.teacher();
             this.dtype = ctx.dataType();
             this.sd = ctx.sd();
@@ -175,7 +175,7 @@ public final class BssScoreLoss implements DistillationLoss {
                 throw new IllegalStateException("bss_score has no boundary yet: run its pre-training (the distill and "
                         + "experiment commands do) or set params.threshold");
             }
-            DataType tdt = teacher.graph().dataType();
+            DataType tdt = teacher.model().dataType();
             // a copy: the attack moves it in place
             INDArray x = batch.firstBeats(beats).castTo(tdt).dup();
             long n = x.size(0);
@@ -200,5 +200,14 @@ public final class BssScoreLoss implements DistillationLoss {
             INDArray zt = s.sub(tau).divi(tau).castTo(dtype);
             return Map.of(advName, lastAdversarial, teacherLogits, zt);
         }
+    }
+
+    private Tensor requireState(LossInputs in, String name) {
+        Tensor t = in.state(name);
+        if (t == null) {
+            throw new IllegalStateException(id + ": built without its training state '" + name
+                    + "' (it needs a distillation with both models; see LossState)");
+        }
+        return t;
     }
 }

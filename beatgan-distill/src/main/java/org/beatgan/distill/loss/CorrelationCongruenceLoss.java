@@ -39,10 +39,6 @@ public final class CorrelationCongruenceLoss implements DistillationLoss {
         this.embed = params.bool("embed", false);
     }
 
-    @Override
-    public String id() {
-        return "cc";
-    }
 
     @Override
     public List<String> roles() {

@@ -27,10 +27,6 @@ public final class CosineLoss implements DistillationLoss {
         this.eps = params.allowOnly(Set.of("eps")).positive("eps", 1e-12);
     }
 
-    @Override
-    public String id() {
-        return "cosine";
-    }
 
     @Override
     public List<String> roles() {

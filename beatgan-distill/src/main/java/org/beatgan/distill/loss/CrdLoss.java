@@ -23,7 +23,7 @@ import java.util.Set;
  * teacher's embeddings of other samples, which transfers the teacher's structure beyond a
  * per-sample regression.
  *
- * <p>Besides "feat" it reads three state inputs, as {@code in.student(name)}: {@code memory_s},
+ * <p>Besides "feat" it reads three state inputs, as {@code in.state(name)}: {@code memory_s},
  * {@code memory_t} (n_data, feat_dim) constants and {@code contrast_idx} (B, nce_n + 1) int64
  * (column 0 = the sample's own index). With {@code P = exp(m . e / T) / Z} and {@code c = N / M}:
  * {@code part(P) = -mean_b(log(P_b0 / (P_b0 + c + eps)) + sum_{k>=1} log(c / (P_bk + c + eps)))},
@@ -79,10 +79,6 @@ public final class CrdLoss implements DistillationLoss {
         this.eps = params.positive("eps", 1e-7);
     }
 
-    @Override
-    public String id() {
-        return "crd";
-    }
 
     @Override
     public List<String> roles() {
@@ -223,13 +219,7 @@ public final class CrdLoss implements DistillationLoss {
     }
 
     private static Tensor optionalState(LossInputs in, String name) {
-        List<Tensor> l;
-        try {
-            l = in.student(name);
-        } catch (IllegalArgumentException e) {
-            l = null;
-        }
-        return l == null || l.size() != 1 ? null : l.get(0);
+        return in.state(name);
     }
 
     private static Tensor state(LossInputs in, String name) {

@@ -29,10 +29,6 @@ public final class DmlLoss implements DistillationLoss {
         params.allowOnly(Set.of());
     }
 
-    @Override
-    public String id() {
-        return "dml";
-    }
 
     @Override
     public List<String> roles() {

@@ -32,10 +32,6 @@ public final class FitNetLoss implements DistillationLoss {
         }
     }
 
-    @Override
-    public String id() {
-        return "fitnet";
-    }
 
     @Override
     public List<String> roles() {

@@ -25,10 +25,6 @@ public final class FspLoss implements DistillationLoss {
         params.allowOnly(Set.of());
     }
 
-    @Override
-    public String id() {
-        return "fsp";
-    }
 
     @Override
     public List<String> roles() {

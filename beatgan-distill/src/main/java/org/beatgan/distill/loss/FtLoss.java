@@ -57,10 +57,6 @@ public final class FtLoss implements DistillationLoss {
         this.pretrainLr = params.positive("pretrain_lr", 1e-3);
     }
 
-    @Override
-    public String id() {
-        return "ft";
-    }
 
     @Override
     public List<String> roles() {

@@ -41,10 +41,6 @@ public final class IrgLoss implements DistillationLoss {
         this.eps = params.positive("eps", 1e-12);
     }
 
-    @Override
-    public String id() {
-        return "irg";
-    }
 
     @Override
     public List<String> roles() {

@@ -15,11 +15,9 @@ import java.util.Set;
  */
 public final class KdLoss implements DistillationLoss {
 
-    private final String id;
     private final double temperature;
 
-    public KdLoss(String id, LossParams params) {
-        this.id = id;
+    public KdLoss(LossParams params) {
         this.temperature = params.allowOnly(Set.of("T")).positive("T", 4.0);
     }
 
@@ -27,10 +25,6 @@ public final class KdLoss implements DistillationLoss {
         return temperature;
     }
 
-    @Override
-    public String id() {
-        return id;
-    }
 
     @Override
     public List<String> roles() {

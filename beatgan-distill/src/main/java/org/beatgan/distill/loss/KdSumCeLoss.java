@@ -22,10 +22,6 @@ public final class KdSumCeLoss implements DistillationLoss {
         this.temperature = params.allowOnly(Set.of("T")).positive("T", 4.0);
     }
 
-    @Override
-    public String id() {
-        return "kd_sum_ce";
-    }
 
     @Override
     public List<String> roles() {

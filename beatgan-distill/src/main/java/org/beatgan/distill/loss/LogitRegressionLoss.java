@@ -16,10 +16,6 @@ public final class LogitRegressionLoss implements DistillationLoss {
         params.allowOnly(Set.of());
     }
 
-    @Override
-    public String id() {
-        return "logits";
-    }
 
     @Override
     public List<String> roles() {

@@ -51,7 +51,11 @@ public final class LwmFdLoss implements DistillationLoss {
     private final double step;
     private final int beats;
 
+    /** The registry id this loss was created as (for messages). */
+    private final String id;
+
     public LwmFdLoss(LossParams params) {
+        this.id = params.lossId();
         params.allowOnly(Set.of("layer", "step", "beats", "cam_source"));
         String source = params.choice("cam_source", "activation", Set.of("activation", "grad"));
         if (source.equals("grad")) {
@@ -64,10 +68,6 @@ public final class LwmFdLoss implements DistillationLoss {
         this.beats = params.positiveInt("beats", 8);
     }
 
-    @Override
-    public String id() {
-        return "lwm_fd";
-    }
 
     @Override
     public List<String> roles() {
@@ -82,8 +82,8 @@ public final class LwmFdLoss implements DistillationLoss {
     @Override
     public SDVariable build(LossInputs in) {
         SameDiff sd = in.sd();
-        SDVariable s = DistillOps.l2NormalizeRows(sd, in.studentOne(STUDENT_CAM).var());
-        SDVariable t = DistillOps.l2NormalizeRows(sd, in.studentOne(TEACHER_CAM).var());
+        SDVariable s = DistillOps.l2NormalizeRows(sd, requireState(in, STUDENT_CAM).var());
+        SDVariable t = DistillOps.l2NormalizeRows(sd, requireState(in, TEACHER_CAM).var());
         return DistillOps.l1(sd, s, t);
     }
 
@@ -97,7 +97,7 @@ public final class LwmFdLoss implements DistillationLoss {
         private final Map<String, Tensor> inputs = new LinkedHashMap<>();
 
         Probes(Context ctx) {
-            BeatGanGraph student = ctx.requireStudent(id());
+            BeatGanGraph student = ctx.requireStudent(id);
             this.teacher = ctx.teacher();
             this.dtype = ctx.dataType();
             SameDiff sd = ctx.sd();
@@ -128,7 +128,7 @@ public final class LwmFdLoss implements DistillationLoss {
 
         @Override
         public Map<String, INDArray> feed(Batch batch) {
-            INDArray x = batch.firstBeats(beats).castTo(teacher.graph().dataType());
+            INDArray x = batch.firstBeats(beats).castTo(teacher.model().dataType());
             long n = x.size(0);
             INDArray a = teacher.generator().activations(x, layer).get(layer);
             INDArray w = teacher.gradients().scoreGradients(x, layer).get(layer).mean(true, 2);
@@ -145,5 +145,14 @@ public final class LwmFdLoss implements DistillationLoss {
             s.get(NDArrayIndex.point(c + i), NDArrayIndex.point(0), NDArrayIndex.point(i), NDArrayIndex.all()).assign(-h);
         }
         return s;
+    }
+
+    private Tensor requireState(LossInputs in, String name) {
+        Tensor t = in.state(name);
+        if (t == null) {
+            throw new IllegalStateException(id + ": built without its training state '" + name
+                    + "' (it needs a distillation with both models; see LossState)");
+        }
+        return t;
     }
 }

@@ -36,10 +36,6 @@ public final class LwmLoss implements DistillationLoss {
         this.gradSource = params.choice("cam_source", "grad", Set.of("grad", "activation")).equals("grad");
     }
 
-    @Override
-    public String id() {
-        return "lwm";
-    }
 
     @Override
     public List<String> roles() {

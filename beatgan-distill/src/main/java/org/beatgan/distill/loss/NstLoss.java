@@ -25,10 +25,6 @@ public final class NstLoss implements DistillationLoss {
         params.allowOnly(Set.of());
     }
 
-    @Override
-    public String id() {
-        return "nst";
-    }
 
     @Override
     public List<String> roles() {

@@ -32,10 +32,6 @@ public final class OfdLoss implements DistillationLoss {
         this.marginEps = params.positive("margin_eps", 1e-6);
     }
 
-    @Override
-    public String id() {
-        return "ofd";
-    }
 
     @Override
     public List<String> roles() {

@@ -25,10 +25,6 @@ public final class PktLoss implements DistillationLoss {
         this.eps = params.allowOnly(Set.of("eps")).positive("eps", 1e-6);
     }
 
-    @Override
-    public String id() {
-        return "pkt";
-    }
 
     @Override
     public List<String> roles() {

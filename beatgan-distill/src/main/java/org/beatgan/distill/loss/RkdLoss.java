@@ -36,10 +36,6 @@ public final class RkdLoss implements DistillationLoss {
         this.wa = params.nonNegative("w_a", 50.0);
     }
 
-    @Override
-    public String id() {
-        return "rkd";
-    }
 
     @Override
     public List<String> roles() {

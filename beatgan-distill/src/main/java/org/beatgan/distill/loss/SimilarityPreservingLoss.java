@@ -22,10 +22,6 @@ public final class SimilarityPreservingLoss implements DistillationLoss {
         params.allowOnly(Set.of());
     }
 
-    @Override
-    public String id() {
-        return "sp";
-    }
 
     @Override
     public List<String> roles() {

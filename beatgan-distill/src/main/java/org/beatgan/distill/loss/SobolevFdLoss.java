@@ -50,17 +50,17 @@ public final class SobolevFdLoss implements DistillationLoss {
     private final double step;
     private final int beats;
 
+    /** The registry id this loss was created as (for messages). */
+    private final String id;
+
     public SobolevFdLoss(LossParams params) {
+        this.id = params.lossId();
         params.allowOnly(Set.of("directions", "step", "beats"));
         this.directions = params.positiveInt("directions", 8);
         this.step = params.positive("step", 0.01);
         this.beats = params.positiveInt("beats", 8);
     }
 
-    @Override
-    public String id() {
-        return "sobolev_fd";
-    }
 
     @Override
     public List<String> roles() {
@@ -75,8 +75,8 @@ public final class SobolevFdLoss implements DistillationLoss {
     @Override
     public SDVariable build(LossInputs in) {
         SameDiff sd = in.sd();
-        SDVariable s = DistillOps.l2NormalizeRows(sd, in.studentOne(STUDENT).var());
-        SDVariable t = DistillOps.l2NormalizeRows(sd, in.studentOne(TEACHER).var());
+        SDVariable s = DistillOps.l2NormalizeRows(sd, requireState(in, STUDENT).var());
+        SDVariable t = DistillOps.l2NormalizeRows(sd, requireState(in, TEACHER).var());
         return DistillOps.mse(sd, s, t);
     }
 
@@ -92,7 +92,7 @@ public final class SobolevFdLoss implements DistillationLoss {
         private final Map<String, Tensor> inputs = new LinkedHashMap<>();
 
         Probes(Context ctx) {
-            BeatGanGraph student = ctx.requireStudent(id());
+            BeatGanGraph student = ctx.requireStudent(id);
             this.teacher = ctx.teacher();
             this.config = student.config();
             this.dtype = ctx.dataType();
@@ -120,9 +120,18 @@ public final class SobolevFdLoss implements DistillationLoss {
                     seed * 1_000_003L + batch.iteration(), dtype);
             INDArray probes = CentralDifferences.probes(x, d, step);
             INDArray t = CentralDifferences.differences(
-                    teacher.generator().scores(probes.castTo(teacher.graph().dataType())).castTo(dtype),
+                    teacher.generator().scores(probes.castTo(teacher.model().dataType())).castTo(dtype),
                     directions, step, 1.0);
             return Map.of(probeBeats, probes, teacherProjections, t);
         }
+    }
+
+    private Tensor requireState(LossInputs in, String name) {
+        Tensor t = in.state(name);
+        if (t == null) {
+            throw new IllegalStateException(id + ": built without its training state '" + name
+                    + "' (it needs a distillation with both models; see LossState)");
+        }
+        return t;
     }
 }

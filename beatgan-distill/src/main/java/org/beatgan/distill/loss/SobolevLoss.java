@@ -29,10 +29,6 @@ public final class SobolevLoss implements DistillationLoss {
         this.params = params.allowOnly(TinyClassifier.SIZE_PARAMS);
     }
 
-    @Override
-    public String id() {
-        return "sobolev";
-    }
 
     @Override
     public List<String> roles() {

@@ -47,10 +47,6 @@ public final class VidLoss implements DistillationLoss {
                 : params.positiveInt("mid_channels", 1);
     }
 
-    @Override
-    public String id() {
-        return "vid";
-    }
 
     @Override
     public List<String> roles() {

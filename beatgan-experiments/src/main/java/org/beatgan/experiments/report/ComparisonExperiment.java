@@ -2,6 +2,7 @@ package org.beatgan.experiments.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.beatgan.core.train.ObservableTraining;
 import org.beatgan.core.config.ExperimentConfig;
 import org.beatgan.core.data.ExperimentData;
 import org.beatgan.core.io.AtomicFiles;
@@ -136,7 +137,7 @@ public final class ComparisonExperiment {
     private final Path out;
     private final Path teacherModel;
     private final boolean progress;
-    private final Function<String, List<Function<BeatGanTrainer, TrainingListener>>> listeners;
+    private final Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners;
     private boolean reportOnly;
 
     /**
@@ -145,7 +146,7 @@ public final class ComparisonExperiment {
      * @param listeners per-run training listeners by run name (e.g. UI reporters)
      */
     public ComparisonExperiment(ExperimentConfig cfg, Path out, Path teacherModel, boolean progress,
-                                Function<String, List<Function<BeatGanTrainer, TrainingListener>>> listeners) {
+                                Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners) {
         this.cfg = cfg;
         this.out = out;
         this.teacherModel = teacherModel != null ? teacherModel
@@ -229,6 +230,9 @@ public final class ComparisonExperiment {
             throws IOException {
         List<String> names = v.runNames();
         List<Path> dirs = names.stream().map(n -> runDir(n, seed)).toList();
+        if (finished(dirs)) {
+            requireSameSettings(v, seed, dirs);
+        }
         if (!finished(dirs)) {
             if (reportOnly) {
                 return List.of();
@@ -253,6 +257,32 @@ public final class ComparisonExperiment {
         return rows;
     }
 
+    /** The config a variant's run of one seed trains with. */
+    private ExperimentConfig runConfig(Variant v, long seed) throws IOException {
+        ObjectNode o = v.settings().deepCopy();
+        ((ObjectNode) o.with("training")).put("seed", seed);
+        o.set("distill", v.distillSection());
+        return cfg.with(o);
+    }
+
+    /**
+     * A finished run counts only if it was trained with this config's model and training settings:
+     * an edited config must not silently reuse runs of the old one.
+     */
+    private void requireSameSettings(Variant v, long seed, List<Path> dirs) throws IOException {
+        ExperimentConfig vc = runConfig(v, seed);
+        for (Path d : dirs) {
+            JsonNode m = Json.MAPPER.readTree(d.resolve(TrainingRun.METRICS).toFile());
+            var training = Json.MAPPER.treeToValue(m.path("training"), org.beatgan.core.train.TrainingConfig.class);
+            var model = Json.MAPPER.treeToValue(m.path("config"), org.beatgan.core.model.BeatGanConfig.class);
+            if (!vc.training().equals(training) || !vc.model().equals(model)) {
+                throw new IllegalStateException(d + " holds a run trained with other settings (training " + training
+                        + ", model " + model + "; this config: " + vc.training() + ", " + vc.model()
+                        + "); move it away or use another --out folder");
+            }
+        }
+    }
+
     private static boolean finished(List<Path> dirs) {
         return dirs.stream().allMatch(d -> Files.exists(d.resolve(TrainingRun.METRICS)));
     }
@@ -261,10 +291,7 @@ public final class ComparisonExperiment {
                        List<Path> dirs) throws IOException {
         {
             for (Path d : dirs) Files.deleteIfExists(d.resolve(SPEED));   // measured again for the new model
-            ObjectNode o = v.settings().deepCopy();
-            ((ObjectNode) o.with("training")).put("seed", seed);
-            o.set("distill", v.distillSection());
-            ExperimentConfig vc = cfg.with(o);
+            ExperimentConfig vc = runConfig(v, seed);
             boolean resume = dirs.stream().allMatch(d -> Files.exists(d.resolve(TrainingRun.CHECKPOINT)));
             boolean mutual = v.mutual() != null;
             LOG.info("{} seed {}: training{}{}", v.name(), seed, mutual ? " " + names.size() + " peers together" : "",

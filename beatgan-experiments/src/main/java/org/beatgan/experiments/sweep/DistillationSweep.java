@@ -1,5 +1,6 @@
 package org.beatgan.experiments.sweep;
 
+import org.beatgan.core.train.ObservableTraining;
 import org.beatgan.core.io.ModelBundle;
 
 import org.beatgan.core.config.ExperimentConfig;
@@ -46,11 +47,11 @@ public final class DistillationSweep {
     private final SweepSpec spec;
     private final Path teacher;
     private final Path out;
-    private Function<String, List<Function<BeatGanTrainer, TrainingListener>>> listeners = name -> List.of();
+    private Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners = name -> List.of();
     private Consumer<Map<String, Object>> progress = m -> { };
 
     /** Per-candidate training listeners (UI reporters) and a sink for sweep progress records. */
-    public DistillationSweep withUi(Function<String, List<Function<BeatGanTrainer, TrainingListener>>> listeners,
+    public DistillationSweep withUi(Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners,
                                     Consumer<Map<String, Object>> progress) {
         this.listeners = listeners;
         this.progress = progress;

@@ -1,5 +1,6 @@
 package org.beatgan.experiments.sweep;
 
+import org.beatgan.core.train.ObservableTraining;
 import org.beatgan.core.config.ExperimentConfig;
 import org.beatgan.core.data.ExperimentData;
 import org.beatgan.core.io.Json;
@@ -53,7 +54,7 @@ final class DistillationTaskCreator implements TaskCreator {
     final AtomicInteger skipped = new AtomicInteger();
     final AtomicInteger trained = new AtomicInteger();
     final AtomicInteger failed = new AtomicInteger();
-    private final Function<String, List<Function<BeatGanTrainer, TrainingListener>>> listeners;
+    private final Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners;
     private final Consumer<Map<String, Object>> progress;
     private final int total;
     private final boolean minimize;
@@ -61,7 +62,7 @@ final class DistillationTaskCreator implements TaskCreator {
 
     DistillationTaskCreator(ExperimentConfig base, List<SweepParameter> params, Path teacher,
                             ExperimentData.Prepared data, CandidateStore store, SweepScore score,
-                            Function<String, List<Function<BeatGanTrainer, TrainingListener>>> listeners,
+                            Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners,
                             Consumer<Map<String, Object>> progress, int total, boolean minimize) {
         this.base = base;
         this.params = params;

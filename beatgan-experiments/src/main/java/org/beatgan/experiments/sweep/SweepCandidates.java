@@ -13,13 +13,12 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.beatgan.distill.DistillationLosses;
 import java.util.Set;
 import java.util.TreeMap;
 
 /** Turns a candidate (parameter name -> value) into the experiment config it trains, and names it. */
 final class SweepCandidates {
-
-    private static final Set<String> TEMPERATURE_LOSSES = Set.of("kd", "st", "kd_sum_ce", "at_kd_combo");
 
     private SweepCandidates() {
     }
@@ -30,10 +29,11 @@ final class SweepCandidates {
         for (SweepParameter p : params) {
             switch (p.name()) {
                 case "T" -> {
-                    boolean any = terms != null && terms.findValuesAsText("loss").stream().anyMatch(TEMPERATURE_LOSSES::contains);
+                    boolean any = terms != null && terms.findValuesAsText("loss").stream()
+                            .anyMatch(DistillationLosses::takesTemperature);
                     if (!any) {
                         throw new IllegalArgumentException("sweep searches T but distill.terms has no term of "
-                                + TEMPERATURE_LOSSES);
+                                + DistillationLosses.temperatureLosses());
                     }
                 }
                 case "alpha", "beta" -> {
@@ -60,7 +60,7 @@ final class SweepCandidates {
             switch (e.getKey()) {
                 case "T" -> {
                     for (JsonNode t : terms) {
-                        if (TEMPERATURE_LOSSES.contains(t.path("loss").asText())) {
+                        if (DistillationLosses.takesTemperature(t.path("loss").asText())) {
                             ((ObjectNode) t).with("params").put("T", v);
                         }
                     }

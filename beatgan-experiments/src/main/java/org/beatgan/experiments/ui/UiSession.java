@@ -1,7 +1,7 @@
 package org.beatgan.experiments.ui;
 
+import org.beatgan.core.train.ObservableTraining;
 import org.beatgan.core.io.Json;
-import org.beatgan.core.train.BeatGanTrainer;
 import org.beatgan.core.train.TrainingListener;
 import org.deeplearning4j.core.storage.Persistable;
 import org.deeplearning4j.core.storage.StatsStorage;
@@ -63,14 +63,22 @@ public final class UiSession implements AutoCloseable {
         return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
     }
 
-    /** A reporter per training run (each run is its own UI session). */
-    public Function<BeatGanTrainer, TrainingListener> reporter(String runName) {
-        return trainer -> new UiStatsReporter(router, UiStatsReporter.newSessionId(runName),
-                runName + " (ngf=" + trainer.graph().config().ngf() + ", ndf=" + trainer.graph().config().ndf() + ")",
-                trainer, 1);
+    /** What a run's name is shown with: BeatGAN's widths, or the model the trainer describes. */
+    private static String modelLabel(ObservableTraining trainer) {
+        Object cfg = trainer.describe().get("config");
+        if (cfg instanceof org.beatgan.core.model.BeatGanConfig c) {
+            return "ngf=" + c.ngf() + ", ndf=" + c.ndf();
+        }
+        return String.valueOf(trainer.describe().getOrDefault("model", cfg));
     }
 
-    public List<Function<BeatGanTrainer, TrainingListener>> reporters(String runName) {
+    /** A reporter per training run (each run is its own UI session). */
+    public Function<ObservableTraining, TrainingListener> reporter(String runName) {
+        return trainer -> new UiStatsReporter(router, UiStatsReporter.newSessionId(runName),
+                runName + " (" + modelLabel(trainer) + ")", trainer, 1);
+    }
+
+    public List<Function<ObservableTraining, TrainingListener>> reporters(String runName) {
         return options.active() ? List.of(reporter(runName)) : List.of();
     }
 

@@ -4,7 +4,7 @@ import org.beatgan.core.io.Json;
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraph.Network;
 import org.beatgan.core.train.AdamOptimizer;
-import org.beatgan.core.train.BeatGanTrainer;
+import org.beatgan.core.train.ObservableTraining;
 import org.beatgan.core.train.TrainingListener;
 import org.deeplearning4j.core.storage.StatsStorageRouter;
 import org.deeplearning4j.ui.model.stats.BaseStatsListener;
@@ -39,28 +39,32 @@ public final class UiStatsReporter implements TrainingListener {
      * data up in another, so the ids sort in the order they are first written, generator first.
      */
     public static String workerId(Network net) {
-        return net == Network.G ? "1-generator" : "2-discriminator";
+        return workerId(net == Network.G ? 0 : 1, net == Network.G ? "generator" : "discriminator");
+    }
+
+    /** The id of the {@code index}-th worker (0-based) named {@code name}. */
+    public static String workerId(int index, String name) {
+        return (index + 1) + "-" + name;
     }
 
     private final StatsStorageRouter router;
     private final String sessionId;
     private final String modelName;
-    private final BeatGanTrainer trainer;
+    private final ObservableTraining trainer;
     private final int paramStatsEvery;
     private final long startMs = System.currentTimeMillis();
     private long lastTimestamp;
     private boolean started;
     private long examples;
 
-    public UiStatsReporter(StatsStorageRouter router, String sessionId, String modelName, BeatGanTrainer trainer,
+    public UiStatsReporter(StatsStorageRouter router, String sessionId, String modelName, ObservableTraining trainer,
                            int paramStatsEvery) {
         this.router = router;
         this.sessionId = sessionId;
         this.modelName = modelName;
         this.trainer = trainer;
         this.paramStatsEvery = Math.max(1, paramStatsEvery);
-        trainer.optimizer(Network.G).trackUpdateMagnitudes(true);
-        trainer.optimizer(Network.D).trackUpdateMagnitudes(true);
+        trainer.workers().forEach(w -> w.optimizer().trackUpdateMagnitudes(true));
     }
 
     public static String newSessionId(String runName) {
@@ -79,48 +83,46 @@ public final class UiStatsReporter implements TrainingListener {
 
     private void start() {
         long ts = timestamp();
-        for (Network net : Network.values()) {
-            String worker = workerId(net);
-            router.putStorageMetaData(new SbeStorageMetaData(ts, sessionId, TYPE_ID, worker,
+        List<ObservableTraining.Worker> workers = trainer.workers();
+        for (int i = 0; i < workers.size(); i++) {
+            router.putStorageMetaData(new SbeStorageMetaData(ts, sessionId, TYPE_ID, workerId(i, workers.get(i).name()),
                     SbeStatsInitializationReport.class, SbeStatsReport.class));
-            router.putStaticInfo(initReport(net, ts));
+            router.putStaticInfo(initReport(i, workers.get(i), ts));
         }
         router.putStorageMetaData(new SbeStorageMetaData(ts, sessionId, BeatGanEvent.TYPE_ID, "run",
                 BeatGanEvent.class, BeatGanEvent.class));
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("kind", "start");
         info.put("model", modelName);
-        info.put("config", trainer.graph().config());
-        info.put("training", trainer.config());
-        info.put("params", Map.of("G", trainer.graph().parameterCount(Network.G),
-                "D", trainer.graph().parameterCount(Network.D)));
+        info.putAll(trainer.describe());
         router.putStaticInfo(event("run", ts, info));
         started = true;
     }
 
-    private SbeStatsInitializationReport initReport(Network net, long ts) {
-        BeatGanGraph g = trainer.graph();
+    private SbeStatsInitializationReport initReport(int index, ObservableTraining.Worker worker, long ts) {
         SbeStatsInitializationReport r = new SbeStatsInitializationReport();
-        r.reportIDs(sessionId, TYPE_ID, workerId(net), ts);
+        r.reportIDs(sessionId, TYPE_ID, workerId(index, worker.name()), ts);
         Runtime rt = Runtime.getRuntime();
         Map<String, String> env = new LinkedHashMap<>();
         env.put("OMP_NUM_THREADS", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
         r.reportSoftwareInfo(System.getProperty("os.arch"), System.getProperty("os.name"),
                 System.getProperty("java.vm.name"), System.getProperty("java.version"),
                 System.getProperty("java.specification.version"), Nd4j.getBackend().getClass().getSimpleName(),
-                g.dataType().name(), hostName(), ManagementFactory.getRuntimeMXBean().getName(), env);
+                trainer.dataType().name(), hostName(), ManagementFactory.getRuntimeMXBean().getName(), env);
         r.reportHardwareInfo(rt.availableProcessors(), 0, rt.maxMemory(), 0L, new long[0], new String[0],
                 hostName());
-        List<String> names = g.paramNames(net);
+        List<String> names = worker.optimizer().variables();
         String json;
         try {
-            json = Json.COMPACT.writeValueAsString(Map.of("network", net.name(), "config", g.config(),
-                    "training", trainer.config()));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("network", worker.name());
+            m.putAll(trainer.describe());
+            json = Json.COMPACT.writeValueAsString(m);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        r.reportModelInfo(modelName + " " + net.name(), json, names.toArray(new String[0]), names.size(),
-                g.parameterCount(net));
+        r.reportModelInfo(modelName + " " + worker.name(), json, names.toArray(new String[0]), names.size(),
+                trainer.parameterCounts().get(worker.name()));
         return r;
     }
 
@@ -129,8 +131,12 @@ public final class UiStatsReporter implements TrainingListener {
         if (!started) start();
         examples += batchSize;
         boolean paramStats = iteration % paramStatsEvery == 0 || iteration == 1;
-        router.putUpdate(report(Network.G, iteration, stats.get("loss_g"), batchSize, seconds, paramStats));
-        router.putUpdate(report(Network.D, iteration, stats.get("loss_d"), batchSize, seconds, paramStats));
+        List<ObservableTraining.Worker> workers = trainer.workers();
+        for (int i = 0; i < workers.size(); i++) {
+            ObservableTraining.Worker w = workers.get(i);
+            router.putUpdate(report(i, w, iteration, stats.getOrDefault(w.scoreKey(), Double.NaN), batchSize, seconds,
+                    paramStats));
+        }
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("kind", "iteration");
         e.put("epoch", epoch + 1);
@@ -139,11 +145,11 @@ public final class UiStatsReporter implements TrainingListener {
         router.putUpdate(event("run", timestamp(), e));
     }
 
-    private SbeStatsReport report(Network net, long iteration, double score, int batch, double seconds,
-                                  boolean paramStats) {
+    private SbeStatsReport report(int index, ObservableTraining.Worker worker, long iteration, double score, int batch,
+                                  double seconds, boolean paramStats) {
         SbeStatsReport r = new SbeStatsReport();
         long ts = timestamp();
-        r.reportIDs(sessionId, TYPE_ID, workerId(net), ts);
+        r.reportIDs(sessionId, TYPE_ID, workerId(index, worker.name()), ts);
         r.reportIterationCount((int) iteration);
         r.reportScore(score);
         long runtime = ts - startMs;
@@ -151,14 +157,14 @@ public final class UiStatsReporter implements TrainingListener {
                 seconds > 0 ? 1 / seconds : 0);
         Runtime rt = Runtime.getRuntime();
         r.reportMemoryUse(rt.totalMemory() - rt.freeMemory(), rt.maxMemory(), 0L, 0L, new long[0], new long[0]);
-        AdamOptimizer opt = trainer.optimizer(net);
+        AdamOptimizer opt = worker.optimizer();
         Map<String, Double> lr = new LinkedHashMap<>();
         for (String v : opt.variables()) lr.put(v, opt.learningRate());
         r.reportLearningRates(lr);
         if (paramStats) {
             Map<String, Double> params = new LinkedHashMap<>();
             for (String v : opt.variables()) {
-                var a = trainer.graph().array(v);
+                var a = trainer.array(v);
                 params.put(v, a.norm1Number().doubleValue() / a.length());
             }
             r.reportMeanMagnitudes(StatsType.Parameters, params);

@@ -6,7 +6,7 @@ import org.beatgan.core.io.Json;
 import org.beatgan.core.model.BeatGanConfig;
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraphBuilder;
-import org.beatgan.distill.BeatGanDistillation;
+import org.beatgan.distill.Distiller;
 import org.beatgan.distill.DistillConfig;
 import org.beatgan.distill.DistillationLosses;
 import org.beatgan.distill.MutualTerm;
@@ -80,7 +80,7 @@ class ZooConfigTest {
             new MutualTerm(a, java.util.Map.of("peer-2", b), d.mutual());
             new MutualTerm(b, java.util.Map.of("peer-1", a), d.mutual());
         } else if (!d.terms().isEmpty()) {
-            new BeatGanDistillation(teacher, BeatGanGraphBuilder.build(cfg.model(), 2), d.terms(),
+            new Distiller(teacher, BeatGanGraphBuilder.build(cfg.model(), 2), d.terms(),
                     cfg.data().trainLimit(), 0);
         }
     }

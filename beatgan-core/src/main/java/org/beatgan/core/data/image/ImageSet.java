@@ -60,6 +60,22 @@ public record ImageSet(String name, byte[] pixels, int[] labels, int channels, i
         if (limit <= 0 || limit >= count()) {
             return this;
         }
+        return subset(stratifiedIndices(limit, seed, false));
+    }
+
+    /**
+     * Two disjoint stratified parts: {@code first} images chosen as {@link #stratified} chooses
+     * them, and all the others (e.g. validation and training images of one training set).
+     */
+    public ImageSet[] split(int first, long seed) {
+        if (first <= 0 || first >= count()) {
+            throw new IllegalArgumentException(name + ": cannot split off " + first + " of " + count() + " images");
+        }
+        return new ImageSet[]{subset(stratifiedIndices(first, seed, false)), subset(stratifiedIndices(first, seed, true))};
+    }
+
+    /** The chosen images' indices in original order, or (with {@code rest}) the others'. */
+    private int[] stratifiedIndices(int limit, long seed, boolean rest) {
         int[] counts = classCounts();
         int[] quota = new int[classes];
         int assigned = 0;
@@ -93,9 +109,9 @@ public record ImageSet(String name, byte[] pixels, int[] labels, int channels, i
             }
             for (int i = 0; i < quota[c]; i++) keep[members[i]] = true;
         }
-        int[] idx = new int[limit];
+        int[] idx = new int[rest ? count() - limit : limit];
         int n = 0;
-        for (int i = 0; i < count(); i++) if (keep[i]) idx[n++] = i;
-        return subset(idx);
+        for (int i = 0; i < count(); i++) if (keep[i] != rest) idx[n++] = i;
+        return idx;
     }
 }

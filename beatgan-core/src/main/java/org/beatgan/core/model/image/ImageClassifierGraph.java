@@ -27,7 +27,7 @@ import java.util.SplittableRandom;
  * {@code <layer>/b}, initialised as PyTorch's Conv2d / Linear defaults (weights and biases
  * uniform in +-1/sqrt(fan_in)).
  */
-public final class ImageClassifierGraph {
+public final class ImageClassifierGraph implements org.beatgan.core.model.ClassifierModel {
 
     public static final String INPUT = "x";
     public static final String LABELS = "labels";
@@ -42,6 +42,7 @@ public final class ImageClassifierGraph {
     private final Map<String, long[]> activationShapes;
     private final List<String> parameters;
     private final Map<String, Long> dropoutWidths;
+    private final String logits;
 
     private ImageClassifierGraph(SameDiff sd, ClassifierSpec spec, int channels, int height, int width, DataType dtype,
                                  Map<String, long[]> shapes, List<String> parameters, Map<String, Long> dropoutWidths) {
@@ -54,6 +55,7 @@ public final class ImageClassifierGraph {
         this.activationShapes = Collections.unmodifiableMap(shapes);
         this.parameters = List.copyOf(parameters);
         this.dropoutWidths = Collections.unmodifiableMap(dropoutWidths);
+        this.logits = spec.layers().get(spec.layers().size() - 1).output();
     }
 
     public static ImageClassifierGraph build(ClassifierSpec spec, int channels, int height, int width, DataType dtype,
@@ -144,10 +146,6 @@ public final class ImageClassifierGraph {
         return dtype;
     }
 
-    /** Input shape (channels, height, width). */
-    public int[] inputShape() {
-        return new int[]{channels, height, width};
-    }
 
     /** Every layer's output name and its shape per example (without the batch axis), in graph order. */
     public Map<String, long[]> activationShapes() {
@@ -159,6 +157,7 @@ public final class ImageClassifierGraph {
         return parameters;
     }
 
+    @Override
     public long parameterCount() {
         long n = 0;
         for (String p : parameters) n += sd.getArrForVarName(p).length();
@@ -187,8 +186,95 @@ public final class ImageClassifierGraph {
 
     /** Named activations in inference mode (dropout off). */
     public Map<String, INDArray> activations(INDArray x, String... names) {
-        Map<String, INDArray> feed = new LinkedHashMap<>(dropoutMasks((int) x.size(0), false, new SplittableRandom(0)));
+        return forward(x, false, names);
+    }
+
+    /** Named activations; in training mode with dropout masks drawn from a generator seeded by the batch size. */
+    @Override
+    public Map<String, INDArray> forward(INDArray x, boolean training, String... names) {
+        checkInput(x);
+        for (String n : names) {
+            if (!sd.hasVariable(n)) {
+                throw new IllegalArgumentException("No activation named '" + n + "' in " + describe()
+                        + "; its activations: " + activationNames());
+            }
+        }
+        Map<String, INDArray> feed = new LinkedHashMap<>(dropoutMasks((int) x.size(0), training,
+                new SplittableRandom(x.size(0))));
         feed.put(INPUT, x.castTo(dtype));
         return sd.output(feed, names);
+    }
+
+    /** Fails with a message naming the expected shape, not an op error deep in the graph. */
+    public void checkInput(INDArray x) {
+        if (x.rank() != 4 || x.size(1) != channels || x.size(2) != height || x.size(3) != width) {
+            throw new IllegalArgumentException(describe() + " expects images (batch, " + channels + ", " + height
+                    + ", " + width + "), got " + java.util.Arrays.toString(x.shape()));
+        }
+    }
+
+    @Override
+    public String describe() {
+        return spec.name() + " " + channels + "x" + height + "x" + width;
+    }
+
+    @Override
+    public List<String> activationNames() {
+        return List.copyOf(activationShapes.keySet());
+    }
+
+    @Override
+    public long[] inputShape() {
+        return new long[]{channels, height, width};
+    }
+
+    @Override
+    public String taskLoss() {
+        return LOSS;
+    }
+
+    @Override
+    public String inputName() {
+        return INPUT;
+    }
+
+    @Override
+    public String labelsName() {
+        return LABELS;
+    }
+
+    @Override
+    public String logitsName() {
+        return logits;
+    }
+
+    @Override
+    public int classes() {
+        return (int) activationShapes.get(logits)[0];
+    }
+
+    @Override
+    public Map<String, INDArray> extraFeed(int batch, boolean training, SplittableRandom rng) {
+        return dropoutMasks(batch, training, rng);
+    }
+
+    @Override
+    public List<String> stateVariables() {
+        return parameters;
+    }
+
+    @Override
+    public Map<String, Object> describeSettings() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", spec.name());
+        m.put("input", List.of(channels, height, width));
+        m.put("classes", classes());
+        m.put("params", parameterCount());
+        return m;
+    }
+
+    @Override
+    public List<String> trainableVariables() {
+        return parameters;
     }
 }

@@ -29,7 +29,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-class BeatGanDistillationTest {
+class DistillerTest {
 
     private static final ObjectMapper M = new ObjectMapper();
     private static ExperimentData.Prepared demo;
@@ -64,7 +64,7 @@ class BeatGanDistillationTest {
         for (String v : teacher.stateVariableNames()) teacherBefore.put(v, teacher.array(v).dup());
 
         BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 16, 4, 4), 8);
-        BeatGanDistillation d = new BeatGanDistillation(teacher, student, kdAndAt());
+        Distiller d = new Distiller(teacher, student, kdAndAt());
         BeatGanTrainer t = new BeatGanTrainer(student, TrainingConfig.defaults().withLr(1e-3).withBatchSize(16),
                 List.of(d));
         List<Double> atPerEpoch = new ArrayList<>();
@@ -95,7 +95,7 @@ class BeatGanDistillationTest {
     void distillationGradientsMatchFiniteDifferences() throws Exception {
         BeatGanGraph tch = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 3, 3, 3), DataType.DOUBLE, 1);
         BeatGanGraph stu = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 3, 2, 2), DataType.DOUBLE, 2);
-        BeatGanDistillation d = new BeatGanDistillation(tch, stu, List.of(
+        Distiller d = new Distiller(tch, stu, List.of(
                 term("{loss: kd, weight: 0.7, params: {T: 2}, inputs: {logits: score}}"),
                 term("{loss: at, weight: 3, inputs: {feats: [G/enc/act2, G/enc/act4]}}"),
                 term("{loss: fitnet, weight: 0.5, params: {kernel_size: 3}, inputs: {feat: G/enc/act3}}")));
@@ -139,7 +139,7 @@ class BeatGanDistillationTest {
     @Test
     void adaptersAreTrainedSavedAndRestored(@TempDir Path dir) throws Exception {
         BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 16, 4, 4), 8);
-        BeatGanDistillation d = new BeatGanDistillation(teacher, student,
+        Distiller d = new Distiller(teacher, student,
                 List.of(term("{loss: fitnet, weight: 100, inputs: {feat: G/enc/act3}}")));
         String w = "distill/fitnet/regressor.W";
         assertEquals(List.of(w, "distill/fitnet/regressor.b"), d.trainableVariables());
@@ -156,7 +156,7 @@ class BeatGanDistillationTest {
         assertEquals(student.array(w), loaded.extraArrays().get(w));
 
         BeatGanGraph fresh = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 16, 4, 4), 99);
-        new BeatGanDistillation(teacher, fresh, List.of(term("{loss: fitnet, weight: 100, inputs: {feat: G/enc/act3}}")));
+        new Distiller(teacher, fresh, List.of(term("{loss: fitnet, weight: 100, inputs: {feat: G/enc/act3}}")));
         ModelBundle.restoreState(fresh.sameDiff(), f);
         assertEquals(student.array(w), fresh.array(w));
     }
@@ -167,8 +167,8 @@ class BeatGanDistillationTest {
         List<BeatGanGraph> students = new ArrayList<>();
         for (boolean announce : new boolean[]{true, false}) {
             BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 16, 4, 4), 8);
-            BeatGanDistillation d = new BeatGanDistillation(teacher, student, kdAndAt());
-            d.prefetch(announce);
+            Distiller d = new Distiller(teacher, student, kdAndAt());
+            d.teacher().prefetch(announce);
             BeatGanTrainer t = new BeatGanTrainer(student, TrainingConfig.defaults().withLr(1e-3).withBatchSize(16),
                     List.of(d));
             List<INDArray> batches = new ArrayList<>();
@@ -182,7 +182,7 @@ class BeatGanDistillationTest {
                 if (i + 1 < batches.size()) t.upcoming(batches.get(i + 1));
                 t.step(batches.get(i), 0);
             }
-            assertEquals(announce ? batches.size() - 1 : 0, d.announcedFeeds(), "steps fed from a prefetch");
+            assertEquals(announce ? batches.size() - 1 : 0, d.teacher().announcedFeeds(), "steps fed from a prefetch");
             students.add(student);
         }
         for (String v : students.get(0).stateVariableNames()) {
@@ -193,17 +193,17 @@ class BeatGanDistillationTest {
     @Test
     void badTapsShapesAndHyperparametersAreRejectedClearly() {
         BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 16, 4, 4), 8);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BeatGanDistillation(
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Distiller(
                 teacher, student, List.of(term("{loss: at, inputs: {feats: [G/enc/act9]}}"))));
         assertTrue(e.getMessage().contains("G/enc/act9"), e.getMessage());
 
         BeatGanGraph s2 = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 16, 4, 4), 8);
-        e = assertThrows(IllegalArgumentException.class, () -> new BeatGanDistillation(teacher, s2,
+        e = assertThrows(IllegalArgumentException.class, () -> new Distiller(teacher, s2,
                 List.of(term("{loss: ft_seed, inputs: {feats: ['G/enc/act2 => G/enc/act3']}}"))));
         assertTrue(e.getMessage().contains("spatial"), e.getMessage());
 
         BeatGanGraph s3 = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 16, 4, 4), 8);
-        e = assertThrows(IllegalArgumentException.class, () -> new BeatGanDistillation(teacher, s3,
+        e = assertThrows(IllegalArgumentException.class, () -> new Distiller(teacher, s3,
                 List.of(term("{loss: kd, params: {T: 0}, inputs: {logits: score}}"))));
         assertTrue(e.getMessage().contains("T = 0"), e.getMessage());
 
@@ -211,17 +211,17 @@ class BeatGanDistillationTest {
         assertTrue(rootMessage(w).contains("weight = -2"), rootMessage(w));
 
         BeatGanGraph s4 = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 16, 4, 4), 8);
-        e = assertThrows(IllegalArgumentException.class, () -> new BeatGanDistillation(teacher, s4,
+        e = assertThrows(IllegalArgumentException.class, () -> new Distiller(teacher, s4,
                 List.of(term("{loss: kdd, inputs: {logits: score}}"))));
         assertTrue(e.getMessage().contains("'kdd'"), e.getMessage());
 
         // a role the loss does not read is an error, not silently ignored
         BeatGanGraph s5 = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 16, 4, 4), 8);
-        e = assertThrows(IllegalArgumentException.class, () -> new BeatGanDistillation(teacher, s5,
+        e = assertThrows(IllegalArgumentException.class, () -> new Distiller(teacher, s5,
                 List.of(term("{loss: kd, inputs: {logits: score, feat: G/enc/act3}}"))));
         assertTrue(e.getMessage().contains("no input role 'feat'"), e.getMessage());
         BeatGanGraph s6 = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 16, 4, 4), 8);
-        e = assertThrows(IllegalArgumentException.class, () -> new BeatGanDistillation(teacher, s6,
+        e = assertThrows(IllegalArgumentException.class, () -> new Distiller(teacher, s6,
                 List.of(term("{loss: lwm_fd, inputs: {feat: G/enc/act3}}"))));
         assertTrue(e.getMessage().contains("probes the models"), e.getMessage());
     }
@@ -258,5 +258,32 @@ class BeatGanDistillationTest {
     private static boolean allFinite(INDArray a) {
         for (double v : a.reshape(-1).toDoubleVector()) if (!Double.isFinite(v)) return false;
         return true;
+    }
+
+    @Test
+    void theRegistryKnowsWhichLossesTakeATemperature() {
+        // the registry's trait must agree with the parameters each loss accepts
+        List<String> checked = new ArrayList<>();
+        for (String id : DistillationLosses.implemented()) {
+            try {
+                DistillationLosses.create(id, null);
+            } catch (IllegalArgumentException e) {
+                continue;   // needs parameters of its own to exist at all
+            }
+            boolean acceptsT;
+            try {
+                DistillationLosses.create(id, org.beatgan.core.io.Json.MAPPER.createObjectNode().put("T", 2.0));
+                acceptsT = true;
+            } catch (IllegalArgumentException e) {
+                acceptsT = false;
+            }
+            assertEquals(acceptsT, DistillationLosses.takesTemperature(id), id);
+            checked.add(id);
+        }
+        assertTrue(checked.containsAll(List.of("kd", "at", "fitnet", "bss_score", "crd")), "checked " + checked);
+        assertTrue(DistillationLosses.temperatureLosses().containsAll(List.of("kd", "st", "kd_sum_ce", "at_kd_combo")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DistillationLosses.create("kdd", null));
+        assertTrue(e.getMessage().contains("Unknown distillation method 'kdd'"), e.getMessage());
     }
 }

@@ -7,12 +7,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Something that adds terms to the generator's loss inside the BeatGAN graph (distillation terms,
+ * Something that adds terms to a model's training loss inside its graph (distillation terms,
  * for instance). The trainer treats every extension alike: it feeds the extension's placeholders,
  * lets G's optimizer train the extension's variables, logs its terms, and hands it the step
  * outputs it asked for once the step's updates are applied; it never asks what the extension is.
  */
-public interface GeneratorLossExtension {
+public interface LossExtension {
 
     /** Placeholder values for this batch, e.g. a frozen teacher's activations for {@code batch.x()}. */
     Map<String, INDArray> feed(Batch batch);

@@ -1,0 +1,44 @@
+package org.beatgan.core.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A {@link DistillableModel} that classifies: its input and label placeholders, its logits, and
+ * what else a step must feed (dropout masks). The classifier trainer trains any such model, alone
+ * or with distillation terms, and never asks which model it is.
+ */
+public interface ClassifierModel extends DistillableModel {
+
+    String inputName();
+
+    /** The labels placeholder: one-hot (B, classes), or (B, 1) targets in {0, 1} for one output. */
+    String labelsName();
+
+    /** The logits activation (B, classes), before softmax (or sigmoid for one output). */
+    String logitsName();
+
+    int classes();
+
+    /**
+     * Placeholders besides input and labels for a batch of {@code batch} examples: in training
+     * mode drawn from {@code rng} (dropout masks), in inference mode fixed.
+     */
+    Map<String, INDArray> extraFeed(int batch, boolean training, SplittableRandom rng);
+
+    /** Every variable holding state (parameters, running statistics): what a saved model holds. */
+    List<String> stateVariables();
+
+    /** The parameter count of the model itself (adapters of a distillation not included). */
+    default long parameterCount() {
+        long n = 0;
+        for (String v : trainableVariables()) n += sameDiff().getArrForVarName(v).length();
+        return n;
+    }
+
+    /** Model settings for metrics.json and the UI (name, input shape, classes, ...). */
+    Map<String, Object> describeSettings();
+}
