@@ -2,6 +2,8 @@ package org.beatgan.experiments;
 
 import org.beatgan.core.config.ExperimentConfig;
 import org.beatgan.core.io.Json;
+import org.beatgan.experiments.classifier.ClassifierExperiment;
+import org.beatgan.experiments.classifier.ClassifierExperimentConfig;
 import org.beatgan.experiments.report.ComparisonExperiment;
 import org.beatgan.experiments.ui.UiOptions;
 import org.beatgan.experiments.ui.UiSession;
@@ -14,7 +16,9 @@ import java.util.concurrent.Callable;
 
 /** {@code ./beatgan experiment}: the distillation comparison (teacher vs student variants over seeds). */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
-        description = {"Run a comparison experiment (e.g. notebooks-config/distill-comparison.yaml): train the "
+        description = {"Run an experiment: a BeatGAN comparison (e.g. notebooks-config/distill-comparison.yaml) or a "
+                + "classifier distillation (a config with models: teacher/student, e.g. "
+                + "notebooks-config/kd-tutorial-fashion-mnist.yaml). A comparison trains the "
                 + "teacher (or reuse --teacher) and every student variant for every seed on the same data, then "
                 + "write report.md, report.json, roc.png and pr.png into --out. Finished runs are skipped on rerun; "
                 + "several processes into the same --out share the runs (each run is locked by the process training it)."})
@@ -42,8 +46,19 @@ public final class ExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ExperimentConfig cfg = ExperimentConfig.load(config);
         Map<String, Object> report;
+        if (ClassifierExperimentConfig.isClassifierExperiment(config)) {
+            // a classifier distillation (the KD tutorial's experiments): its own config format
+            ClassifierExperimentConfig ccfg = ClassifierExperimentConfig.load(config);
+            try (UiSession session = UiSession.open(ui)) {
+                report = new ClassifierExperiment(ccfg, out, !noProgress && System.console() != null,
+                        session::reporters).run();
+            }
+            System.out.println(Json.COMPACT.writeValueAsString(report.get("summary")));
+            System.err.println("report: " + out.resolve("report.md").toAbsolutePath());
+            return 0;
+        }
+        ExperimentConfig cfg = ExperimentConfig.load(config);
         try (UiSession session = UiSession.open(ui)) {
             report = new ComparisonExperiment(cfg, out, teacher, !noProgress && System.console() != null,
                     session::reporters).reportOnly(reportOnly).run();

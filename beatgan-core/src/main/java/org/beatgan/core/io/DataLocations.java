@@ -47,6 +47,11 @@ public final class DataLocations {
                 + "; set " + env + (env.equals(ENV) ? " or pass --data" : ""));
     }
 
+    /** Fashion-MNIST's IDX files ({@code shared/data/fashion-mnist}, or {@code $<ENV>_FASHION}). */
+    public static Path fashionMnist() {
+        return shared("data/fashion-mnist", ENV + "_FASHION");
+    }
+
     public static Path mitdb() {
         return sharedDataDir().resolve("mitdb");
     }

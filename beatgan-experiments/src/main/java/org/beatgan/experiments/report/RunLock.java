@@ -12,7 +12,7 @@ import java.nio.file.StandardOpenOption;
  * can share its runs: the operating system drops the lock when its process ends, so a killed
  * worker never leaves a run locked.
  */
-final class RunLock implements AutoCloseable {
+public final class RunLock implements AutoCloseable {
 
     static final String FILE = "run.lock";
 
@@ -25,7 +25,7 @@ final class RunLock implements AutoCloseable {
     }
 
     /** The lock on {@code dir}, or null when another process (or this one) holds it. */
-    static RunLock tryAcquire(Path dir) throws IOException {
+    public static RunLock tryAcquire(Path dir) throws IOException {
         FileChannel ch = FileChannel.open(dir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
             FileLock l = ch.tryLock();

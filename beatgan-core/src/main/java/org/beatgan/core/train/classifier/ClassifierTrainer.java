@@ -66,6 +66,8 @@ public final class ClassifierTrainer implements ObservableTraining {
         this.trainable = List.copyOf(vars);
         this.outputs = List.copyOf(out);
         this.optimizer = new AdamOptimizer(sd, trainable, config.lr(), config.beta1(), config.beta2());
+        // SameDiff prints every op it differentiates; once, here, and quietly
+        org.beatgan.core.util.QuietStdout.run(sd::createGradFunction);
     }
 
     public ClassifierModel model() {

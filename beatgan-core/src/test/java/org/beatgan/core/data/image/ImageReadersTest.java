@@ -20,7 +20,7 @@ class ImageReadersTest {
 
     @Test
     void fashionMnistTestSetIsTheRealOne() throws IOException {
-        ImageSet test = FashionMnistReader.read(DataLocations.shared("data/fashion-mnist", DataLocations.ENV + "_FASHION"), false);
+        ImageSet test = FashionMnistReader.read(DataLocations.fashionMnist(), false);
         assertEquals(10_000, test.count());
         assertEquals(1, test.channels());
         assertEquals(28, test.height());
@@ -44,7 +44,7 @@ class ImageReadersTest {
 
     @Test
     void stratifiedSubsetsKeepEachClassShare() throws IOException {
-        ImageSet test = FashionMnistReader.read(DataLocations.shared("data/fashion-mnist", DataLocations.ENV + "_FASHION"), false);
+        ImageSet test = FashionMnistReader.read(DataLocations.fashionMnist(), false);
         ImageSet sub = test.stratified(1_003, 7);
         assertEquals(1_003, sub.count());
         for (int c : sub.classCounts()) assertTrue(c == 100 || c == 101, Arrays.toString(sub.classCounts()));
@@ -55,7 +55,7 @@ class ImageReadersTest {
 
     @Test
     void truncatedOrForeignIdxFilesNameTheFile(@TempDir Path dir) throws IOException {
-        Path src = DataLocations.shared("data/fashion-mnist", DataLocations.ENV + "_FASHION");
+        Path src = DataLocations.fashionMnist();
         Files.copy(src.resolve("t10k-labels-idx1-ubyte.gz"), dir.resolve("t10k-labels-idx1-ubyte.gz"));
         byte[] images = Files.readAllBytes(src.resolve("t10k-images-idx3-ubyte.gz"));
         Files.write(dir.resolve("t10k-images-idx3-ubyte.gz"), Arrays.copyOf(images, images.length / 2));

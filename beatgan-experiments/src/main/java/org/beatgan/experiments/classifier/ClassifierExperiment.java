@@ -1,0 +1,184 @@
+package org.beatgan.experiments.classifier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.beatgan.core.data.image.ChannelNormalization;
+import org.beatgan.core.data.image.Cifar10BinaryReader;
+import org.beatgan.core.data.image.FashionMnistReader;
+import org.beatgan.core.data.image.ImageSet;
+import org.beatgan.core.io.DataLocations;
+import org.beatgan.core.io.Json;
+import org.beatgan.core.model.image.ClassifierSpec;
+import org.beatgan.core.model.image.ImageClassifierGraph;
+import org.beatgan.core.train.LossExtension;
+import org.beatgan.core.train.ObservableTraining;
+import org.beatgan.core.train.TrainingListener;
+import org.beatgan.core.train.classifier.ClassifierBundle;
+import org.beatgan.core.train.classifier.ClassifierRun;
+import org.beatgan.core.train.classifier.ClassifierTrainer;
+import org.beatgan.distill.Distiller;
+import org.beatgan.experiments.report.RunLock;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A classifier distillation experiment: per seed, the teacher, then every student run (alone or
+ * with its distillation terms against that seed's teacher), each a {@link ClassifierRun} in its own
+ * folder, then one report ({@link ClassifierReport}). The same seed gives every student run the
+ * same initialisation, batch order and dropout masks. Finished runs are kept and skipped,
+ * half-finished ones resume from their checkpoint, and several processes into the same folder
+ * share the runs (each run is locked by the process training it).
+ */
+public final class ClassifierExperiment {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClassifierExperiment.class);
+
+    /** The split data, normalised, with what it is. */
+    public record Prepared(ClassifierRun.Data data, int channels, int height, int width, int classes,
+                           Map<String, Object> summary) {
+    }
+
+    private final ClassifierExperimentConfig cfg;
+    private final Path out;
+    private final boolean progress;
+    private final Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners;
+
+    public ClassifierExperiment(ClassifierExperimentConfig cfg, Path out, boolean progress,
+                                Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners) {
+        this.cfg = cfg;
+        this.out = out;
+        this.progress = progress;
+        this.listeners = listeners;
+    }
+
+    public Map<String, Object> run() throws IOException {
+        Prepared p = prepare(cfg.data());
+        LOG.info("data: {}", Json.COMPACT.writeValueAsString(p.summary()));
+        List<ClassifierReport.Row> rows = new ArrayList<>();
+        for (long seed : cfg.seeds()) {
+            for (ClassifierExperimentConfig.Run r : cfg.runs()) {
+                Path dir = runDir(r.name(), seed);
+                try {
+                    if (!Files.exists(dir.resolve(ClassifierRun.METRICS))) train(r, seed, p);
+                    if (Files.exists(dir.resolve(ClassifierRun.METRICS))) {
+                        rows.add(ClassifierReport.Row.of(r, seed, dir));
+                    }
+                } catch (Exception e) {
+                    LOG.warn("{} seed {} failed: {}", r.name(), seed, e.toString());
+                    rows.add(ClassifierReport.Row.failed(r, seed, e));
+                }
+            }
+        }
+        return new ClassifierReport(cfg, rows, p.summary(), out).write();
+    }
+
+    /** Trains one run (unless another process holds it); a distilled run first needs its seed's teacher. */
+    private void train(ClassifierExperimentConfig.Run r, long seed, Prepared p) throws IOException {
+        Path dir = runDir(r.name(), seed);
+        Files.createDirectories(dir);
+        Path teacherModel = null;
+        if (r.distilled()) {
+            ClassifierExperimentConfig.Run t = cfg.runs().stream().filter(x -> x.model().equals("teacher")).findFirst()
+                    .orElseThrow();
+            Path tdir = runDir(t.name(), seed);
+            if (!Files.exists(tdir.resolve(ClassifierRun.METRICS))) train(t, seed, p);
+            teacherModel = tdir.resolve(ClassifierRun.MODEL);
+            if (!Files.exists(teacherModel)) {
+                throw new IOException("the teacher of seed " + seed + " (" + tdir + ") is not trained yet");
+            }
+        }
+        try (RunLock lock = RunLock.tryAcquire(dir)) {
+            if (lock == null) {
+                LOG.info("{} seed {}: another process is training it, skipped", r.name(), seed);
+                return;
+            }
+            if (Files.exists(dir.resolve(ClassifierRun.METRICS))) return;
+            ImageClassifierGraph model = build(r.model().equals("teacher") ? cfg.models().teacher() : cfg.models().student(),
+                    p, seed);
+            List<LossExtension> ext = new ArrayList<>();
+            if (r.distilled()) {
+                ImageClassifierGraph teacher = build(cfg.models().teacher(), p, seed);
+                ClassifierBundle.restore(teacher.sameDiff(), teacherModel, false);
+                ext.add(new Distiller(teacher, model, r.terms(), (int) p.data().train().numExamples(), seed));
+            }
+            ClassifierTrainer trainer = new ClassifierTrainer(model,
+                    cfg.training().withSeed(seed).withTaskWeight(r.taskWeight()), ext);
+            for (Function<ObservableTraining, TrainingListener> f : listeners.apply(cfg.name() + " " + r.name() + " seed " + seed)) {
+                trainer.addListener(f.apply(trainer));
+            }
+            boolean resume = Files.exists(dir.resolve(ClassifierRun.CHECKPOINT));
+            LOG.info("{} seed {}: training {}{}", r.name(), seed, model.describe(), resume ? " (resuming)" : "");
+            new ClassifierRun(trainer, p.data(), new ClassifierRun.Options(dir, resume, progress)).run();
+        }
+    }
+
+    Path runDir(String run, long seed) {
+        return out.resolve(slug(run)).resolve("seed-" + seed);
+    }
+
+    static String slug(String name) {
+        return name.toLowerCase().replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
+    }
+
+    /** An architecture of the tutorial by name, at the data's shape; the seed fixes its initialisation. */
+    static ImageClassifierGraph build(String arch, Prepared p, long seed) {
+        ClassifierSpec spec = switch (arch) {
+            case "deepNN" -> ClassifierSpec.deepNN(p.classes());
+            case "lightNN" -> ClassifierSpec.lightNN(p.classes());
+            default -> throw new IllegalArgumentException("models: '" + arch + "' is not an architecture (deepNN, lightNN)");
+        };
+        return ImageClassifierGraph.build(spec, p.channels(), p.height(), p.width(), DataType.FLOAT, seed);
+    }
+
+    /** Reads, subsets (stratified), splits off validation and normalises the data. */
+    public static Prepared prepare(ClassifierExperimentConfig.ImageData d) throws IOException {
+        ImageSet train, test;
+        Path dir;
+        if (d.dataset().equals("cifar10")) {
+            if (d.dir() == null) {
+                throw new IllegalArgumentException("data.dir: CIFAR-10 cannot be downloaded here; put its binary files ("
+                        + String.join(", ", Cifar10BinaryReader.TRAIN_FILES) + ", " + Cifar10BinaryReader.TEST_FILE
+                        + ") in a folder and give it as data.dir");
+            }
+            dir = Path.of(d.dir());
+            train = Cifar10BinaryReader.read(dir, true);
+            test = Cifar10BinaryReader.read(dir, false);
+        } else {
+            dir = d.dir() != null ? Path.of(d.dir()) : DataLocations.fashionMnist();
+            train = FashionMnistReader.read(dir, true);
+            test = FashionMnistReader.read(dir, false);
+        }
+        ImageSet[] split = train.split(d.validation(), d.seed());
+        ImageSet val = split[0];
+        ImageSet pool = split[1];
+        ImageSet tr = pool.stratified(d.trainLimit(), d.seed());
+        ImageSet te = test.stratified(d.testLimit(), d.seed());
+        String norm = d.normalization() != null ? d.normalization() : train.channels() == 3 ? "tutorial" : "dataset";
+        ChannelNormalization n = norm.equals("tutorial") ? ChannelNormalization.TUTORIAL : ChannelNormalization.of(tr);
+        DataSet trainSet = n.apply(tr), valSet = n.apply(val), testSet = n.apply(te);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("dataset", d.dataset());
+        summary.put("dir", dir.toString());
+        summary.put("shape", List.of(train.channels(), train.height(), train.width()));
+        summary.put("train", tr.count());
+        summary.put("validation", val.count());
+        summary.put("test", te.count());
+        summary.put("normalization", Map.of("kind", norm, "mean", n.mean(), "std", n.std()));
+        return new Prepared(new ClassifierRun.Data(trainSet, valSet, testSet), train.channels(), train.height(),
+                train.width(), train.classes(), summary);
+    }
+
+    static JsonNode metrics(Path dir) throws IOException {
+        return Json.MAPPER.readTree(dir.resolve(ClassifierRun.METRICS).toFile());
+    }
+}
