@@ -60,16 +60,38 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--profile", description = "Also time every op of the student's direct training step (op kind, ms per step, calls).")
     boolean profile;
 
-    @Option(names = "--only", paramLabel = "MODEL", description = "Benchmark only the teacher or only the student (e.g. for a profile).")
+    @Option(names = "--only", paramLabel = "MODEL", description = "Benchmark only the teacher or only the student "
+            + "(e.g. for a profile), or only the image rows (images).")
     String only;
+
+    @Option(names = "--images", paramLabel = "SHAPES", split = ",", description = "Also the KD tutorial's image "
+            + "classifiers (DeepNN, LightNN, LightNN + KD) at these input shapes, e.g. 3x32x32,1x28x28, at "
+            + "--image-batch.")
+    List<String> images = new java.util.ArrayList<>();
+
+    @Option(names = "--image-batch", defaultValue = "128", description = "Batch of the image rows (default: ${DEFAULT-VALUE}).")
+    int imageBatch;
 
     @Override
     public Integer call() throws Exception {
         if (batch < 2 || steps < 1 || warmup < 0) {
             throw new IllegalArgumentException("--batch must be >= 2, --steps >= 1, --warmup >= 0");
         }
-        if (only != null && !only.equals("teacher") && !only.equals("student")) {
-            throw new IllegalArgumentException("--only " + only + ": expected teacher or student");
+        if (only != null && !List.of("teacher", "student", "images").contains(only)) {
+            throw new IllegalArgumentException("--only " + only + ": expected teacher, student or images");
+        }
+        if ("images".equals(only) && images.isEmpty()) {
+            throw new IllegalArgumentException("--only images needs --images SHAPES (e.g. --images 3x32x32,1x28x28)");
+        }
+        List<int[]> shapes = new java.util.ArrayList<>();
+        for (String sh : images) {
+            String[] p = sh.split("x");
+            try {
+                if (p.length != 3) throw new NumberFormatException();
+                shapes.add(new int[]{Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2])});
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--images " + sh + ": expected CxHxW, e.g. 3x32x32");
+            }
         }
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, nc, BeatGanConfig.BEAT_LENGTH).muli(2).subi(1);
         TrainingConfig tc = TrainingConfig.defaults().withBatchSize(batch).withStepOrder(stepOrder);
@@ -88,8 +110,14 @@ public final class BenchCommand implements Callable<Integer> {
         out.put("timed_steps", steps);
 
         BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 32, 32), 1);
-        if (!"student".equals(only)) out.put("teacher", model(teacher, tc, x));
-        if (!"teacher".equals(only)) out.put("student", student(teacher, tc, x));
+        if (only == null || only.equals("teacher")) out.put("teacher", model(teacher, tc, x));
+        if (only == null || only.equals("student")) out.put("student", student(teacher, tc, x));
+        List<Map<String, Object>> imageRows = new java.util.ArrayList<>();
+        for (int[] sh : shapes) {
+            imageRows.add(org.beatgan.experiments.bench.ImageSpeed.measure(sh[0], sh[1], sh[2], imageBatch,
+                    Math.min(warmup, 3), steps));
+        }
+        if (!imageRows.isEmpty()) out.put("images", imageRows);
 
         Map<String, Object> mem = new LinkedHashMap<>();
         mem.put("peak_rss_bytes", peakRss());

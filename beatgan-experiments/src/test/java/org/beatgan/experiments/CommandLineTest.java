@@ -107,6 +107,26 @@ class CommandLineTest {
     }
 
     @Test
+    void benchMeasuresTheTutorialsImageRows(@TempDir Path out) throws Exception {
+        StringWriter err = new StringWriter();
+        Path json = out.resolve("bench.json");
+        assertEquals(0, Cli.execute(new BenchCommand(), new PrintWriter(err, true), "--only", "images", "--images",
+                "1x8x8", "--image-batch", "8", "--steps", "2", "--warmup", "1", "--json", json.toString()), err.toString());
+        JsonNode rows = Json.MAPPER.readTree(json.toFile()).path("images");
+        assertEquals(1, rows.size());
+        JsonNode r = rows.get(0);
+        assertEquals("1x8x8", r.path("shape").asText());
+        for (String m : new String[]{"teacher", "student"}) {
+            assertTrue(r.path(m).path("train_images_per_s").asDouble() > 0, m);
+            assertTrue(r.path(m).path("infer_images_per_s").asDouble() > 0, m);
+        }
+        assertTrue(r.path("student_kd").path("train_images_per_s").asDouble() > 0);
+        assertFalse(Json.MAPPER.readTree(json.toFile()).has("teacher"), "--only images skips BeatGAN's rows");
+        assertEquals(2, Cli.execute(new BenchCommand(), new PrintWriter(err, true), "--only", "images", "--images", "3x32"));
+        assertTrue(err.toString().contains("expected CxHxW"), err.toString());
+    }
+
+    @Test
     void badInputGivesOneClearLineAndExitCode2(@TempDir Path out) {
         StringWriter err = new StringWriter();
         int rc = Cli.execute(new TrainCommand(), new PrintWriter(err, true), "--data", "/no/such/folder",
