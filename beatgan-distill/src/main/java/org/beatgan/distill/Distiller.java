@@ -60,9 +60,37 @@ public final class Distiller implements LossExtension, Pretrainable {
     /** Teacher activations of each term's taps by role (for pre-training). */
     private final Map<String, Map<String, List<String>>> teacherTapsByTerm = new LinkedHashMap<>();
 
+    /**
+     * The teacher's own input for a batch of the student's, when the two read different views of
+     * the same examples (learning with privileged information: the teacher sees features the
+     * deployed student never will). Looked up by the batch's dataset indices.
+     */
+    @FunctionalInterface
+    public interface TeacherInputs {
+        INDArray of(Batch batch);
+    }
+
+    /** Null unless the teacher reads its own view of the examples. */
+    private final TeacherInputs teacherInputs;
+
     /** For terms without training state (a stateful term then fails, naming what it lacks). */
     public Distiller(DistillableModel teacher, DistillableModel student, List<DistillTermSpec> terms) {
         this(teacher, student, terms, 0, 0);
+    }
+
+    public Distiller(DistillableModel teacher, DistillableModel student, List<DistillTermSpec> terms,
+                     int trainingSetSize, long seed) {
+        this(teacher, student, terms, trainingSetSize, seed, null);
+    }
+
+    /**
+     * A teacher that reads its own view of each example ({@code teacherInputs}), e.g. privileged
+     * features; teacher and student inputs may then differ in shape.
+     */
+    public static Distiller privileged(DistillableModel teacher, DistillableModel student, List<DistillTermSpec> terms,
+                                       int trainingSetSize, long seed, TeacherInputs teacherInputs) {
+        if (teacherInputs == null) throw new IllegalArgumentException("a privileged teacher needs its inputs");
+        return new Distiller(teacher, student, terms, trainingSetSize, seed, teacherInputs);
     }
 
     /**
@@ -70,9 +98,10 @@ public final class Distiller implements LossExtension, Pretrainable {
      *                        CRD's memory bank; 0 when unknown)
      * @param seed            the run's seed (initial state, per-batch sampling)
      */
-    public Distiller(DistillableModel teacher, DistillableModel student, List<DistillTermSpec> terms,
-                     int trainingSetSize, long seed) {
-        if (!Arrays.equals(teacher.inputShape(), student.inputShape())) {
+    private Distiller(DistillableModel teacher, DistillableModel student, List<DistillTermSpec> terms,
+                      int trainingSetSize, long seed, TeacherInputs teacherInputs) {
+        this.teacherInputs = teacherInputs;
+        if (teacherInputs == null && !Arrays.equals(teacher.inputShape(), student.inputShape())) {
             throw new IllegalArgumentException("Teacher " + teacher.describe() + " reads inputs of shape "
                     + Arrays.toString(teacher.inputShape()) + ", student " + student.describe() + " "
                     + Arrays.toString(student.inputShape()) + "; both must read the same examples");
@@ -165,13 +194,15 @@ public final class Distiller implements LossExtension, Pretrainable {
     /** Starts the teacher's forward pass for a coming batch on the teacher's thread (see {@link TeacherModel}). */
     @Override
     public void upcoming(INDArray x) {
-        teacher.upcoming(x);
+        // a teacher with a view of its own needs the batch's indices, which an announcement lacks
+        if (teacherInputs == null) teacher.upcoming(x);
     }
 
     @Override
     public Map<String, INDArray> feed(Batch batch) {
         Map<String, INDArray> out = new LinkedHashMap<>();
-        teacher.taps(batch.x()).forEach((k, v) -> out.put(TEACHER_PREFIX + k, v));
+        INDArray tx = teacherInputs == null ? batch.x() : teacherInputs.of(batch);
+        teacher.taps(tx).forEach((k, v) -> out.put(TEACHER_PREFIX + k, v));
         for (LossState s : states.values()) {
             out.putAll(s.feed(batch));
         }
@@ -208,6 +239,10 @@ public final class Distiller implements LossExtension, Pretrainable {
             Pretraining p = loss.pretraining();
             if (p == null) {
                 return;
+            }
+            if (teacherInputs != null) {
+                throw new UnsupportedOperationException("term '" + name + "' pre-trains on the teacher's activations of "
+                        + "the training batches, which a teacher with privileged inputs does not see here");
             }
             Map<String, List<String>> taps = teacherTapsByTerm.get(name);
             String[] all = taps.values().stream().flatMap(List::stream).distinct().toArray(String[]::new);

@@ -29,6 +29,19 @@ public interface ClassifierModel extends DistillableModel {
      */
     Map<String, INDArray> extraFeed(int batch, boolean training, SplittableRandom rng);
 
+    /** Graph outputs of a training step the model needs afterwards (batch statistics); none by default. */
+    default List<String> stepOutputs() {
+        return List.of();
+    }
+
+    /**
+     * After a training step's update, with the values of {@link #stepOutputs()} from its forward
+     * pass on {@code batch} examples: state kept outside gradient descent (batch-norm running
+     * statistics) moves here. Nothing by default.
+     */
+    default void afterStep(Map<String, INDArray> outputs, int batch) {
+    }
+
     /** Every variable holding state (parameters, running statistics): what a saved model holds. */
     List<String> stateVariables();
 

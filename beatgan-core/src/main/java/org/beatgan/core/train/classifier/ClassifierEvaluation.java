@@ -7,6 +7,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -29,7 +30,11 @@ public record ClassifierEvaluation(int examples, double accuracy, double loss, d
             INDArray y = slice(set.getLabels(), from, to).castTo(DataType.DOUBLE);
             Map<String, INDArray> feed = new LinkedHashMap<>(model.extraFeed((int) (to - from), false, new SplittableRandom(0)));
             feed.put(model.inputName(), x.castTo(model.dataType()));
-            INDArray z = model.sameDiff().output(feed, model.logitsName()).get(model.logitsName()).castTo(DataType.DOUBLE);
+            INDArray raw = model.sameDiff().output(feed, model.logitsName()).get(model.logitsName());
+            INDArray z = raw.castTo(DataType.DOUBLE);
+            if (raw != z) ClassifierTrainer.release(List.of(raw));
+            feed.values().removeIf(a -> a == x);
+            ClassifierTrainer.release(feed.values());
             for (int i = 0; i < to - from; i++) {
                 int truth = label(y, i);
                 int pred = predicted(z, i);

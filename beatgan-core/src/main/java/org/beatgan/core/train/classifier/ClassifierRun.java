@@ -130,7 +130,7 @@ public final class ClassifierRun {
             if (!e.getKey().equals("correct")) record.put(e.getKey(), e.getValue() / steps);
         }
         record.put("train_accuracy", sums.getOrDefault("correct", 0.0) / seen);
-        ClassifierEvaluation val = ClassifierEvaluation.of(trainer.model(), data.validation(), 512);
+        ClassifierEvaluation val = ClassifierEvaluation.of(trainer.model(), data.validation(), 128);
         record.putAll(val.toMap("val_"));
         record.put("lr", trainer.optimizer().learningRate());
         record.put("seconds", seconds);
@@ -215,7 +215,7 @@ public final class ClassifierRun {
         ClassifierBundle.restore(trainer.model().sameDiff(), out.resolve(MODEL), true);
         Map<String, Object> metrics = new LinkedHashMap<>();
         if (data.test() != null) {
-            ClassifierEvaluation test = ClassifierEvaluation.of(trainer.model(), data.test(), 512);
+            ClassifierEvaluation test = ClassifierEvaluation.of(trainer.model(), data.test(), 128);
             Map<String, Object> t = new LinkedHashMap<>(test.toMap(""));
             t.put("examples", test.examples());
             t.put("class_recall", test.classRecall());

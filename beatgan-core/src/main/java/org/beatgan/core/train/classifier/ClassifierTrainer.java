@@ -56,6 +56,7 @@ public final class ClassifierTrainer implements ObservableTraining {
         sd.setLossVariables(losses.toArray(new String[0]));
         Set<String> vars = new LinkedHashSet<>(model.trainableVariables());
         Set<String> out = new LinkedHashSet<>(List.of(model.taskLoss(), model.logitsName()));
+        out.addAll(model.stepOutputs());
         logged.put("loss_task", model.taskLoss());
         for (LossExtension e : extensions) {
             vars.addAll(e.trainableVariables());
@@ -150,11 +151,25 @@ public final class ClassifierTrainer implements ObservableTraining {
         stats.put("correct", (double) ClassifierEvaluation.correct(outs.get(model.logitsName()), labels));
         long t0 = System.nanoTime();
         optimizer.step(grads, epoch);
+        model.afterStep(outs, b);
         for (LossExtension e : extensions) e.afterStep(batch, outs);
         iteration++;
         double seconds = (System.nanoTime() - t0) / 1e9;
         for (TrainingListener l : listeners) l.onIteration(epoch, iteration, stats, b, seconds);
+        // release this step's native buffers now: left to the garbage collector, whose heap barely
+        // notices them, a DeepNN run grew past 20 GB of native memory within 4 epochs (OOM-killed)
+        release(r.getGradients().values());
+        release(outs.values());
+        feed.values().removeIf(a -> a == x || a == labels);   // the caller's arrays stay theirs
+        release(feed.values());
         return stats;
+    }
+
+    /** Closes arrays owned by nobody else (not views, not the graph's variables). */
+    static void release(java.util.Collection<INDArray> arrays) {
+        for (INDArray a : arrays) {
+            if (a != null && !a.isView() && a.closeable()) a.close();
+        }
     }
 
     @Override
