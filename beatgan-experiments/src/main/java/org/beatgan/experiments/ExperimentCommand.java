@@ -4,6 +4,8 @@ import org.beatgan.core.config.ExperimentConfig;
 import org.beatgan.core.io.Json;
 import org.beatgan.experiments.classifier.ClassifierExperiment;
 import org.beatgan.experiments.classifier.ClassifierExperimentConfig;
+import org.beatgan.experiments.classifier.PrivilegedConfig;
+import org.beatgan.experiments.classifier.PrivilegedExperiment;
 import org.beatgan.experiments.report.ComparisonExperiment;
 import org.beatgan.experiments.ui.UiOptions;
 import org.beatgan.experiments.ui.UiSession;
@@ -37,6 +39,10 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No console progress bar.")
     boolean noProgress;
 
+    @Option(names = "--quick", description = "A minutes-long version of the privileged-features experiment "
+            + "(6,000 training and test beats, 3 epochs, one seed, 2 search candidates).")
+    boolean quick;
+
     @Option(names = "--report-only", description = "Train nothing: write the report from the runs finished so far "
             + "(e.g. while other processes of the same experiment train the rest).")
     boolean reportOnly;
@@ -47,6 +53,21 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, Object> report;
+        if (PrivilegedConfig.isPrivilegedExperiment(config)) {
+            // contrastive distillation with privileged features (MLPs on MIT-BIH beats)
+            PrivilegedConfig pcfg = PrivilegedConfig.load(config);
+            if (quick) pcfg = pcfg.quick();
+            try (UiSession session = UiSession.open(ui)) {
+                report = new PrivilegedExperiment(pcfg, out, !noProgress && System.console() != null,
+                        session::reporters).run();
+            }
+            System.out.println(Json.COMPACT.writeValueAsString(report.get("summary")));
+            System.err.println("report: " + out.resolve("report.md").toAbsolutePath());
+            return 0;
+        }
+        if (quick) {
+            throw new IllegalArgumentException("--quick applies to the privileged-features experiment (crd-privileged*.yaml)");
+        }
         if (ClassifierExperimentConfig.isClassifierExperiment(config)) {
             // a classifier distillation (the KD tutorial's experiments): its own config format
             ClassifierExperimentConfig ccfg = ClassifierExperimentConfig.load(config);

@@ -69,6 +69,7 @@ public final class ClassifierExperiment {
             for (ClassifierExperimentConfig.Run r : cfg.runs()) {
                 Path dir = runDir(r.name(), seed);
                 try {
+                    if (Files.exists(dir.resolve(ClassifierRun.METRICS))) requireSameSettings(r, seed, dir);
                     if (!Files.exists(dir.resolve(ClassifierRun.METRICS))) train(r, seed, p);
                     if (Files.exists(dir.resolve(ClassifierRun.METRICS))) {
                         rows.add(ClassifierReport.Row.of(r, seed, dir));
@@ -119,6 +120,19 @@ public final class ClassifierExperiment {
             boolean resume = Files.exists(dir.resolve(ClassifierRun.CHECKPOINT));
             LOG.info("{} seed {}: training {}{}", r.name(), seed, model.describe(), resume ? " (resuming)" : "");
             new ClassifierRun(trainer, p.data(), new ClassifierRun.Options(dir, resume, progress)).run();
+        }
+    }
+
+    /** A finished run counts only if this config would train it the same way. */
+    private void requireSameSettings(ClassifierExperimentConfig.Run r, long seed, Path dir) throws IOException {
+        JsonNode m = metrics(dir);
+        var saved = Json.MAPPER.treeToValue(m.path("training"), org.beatgan.core.train.classifier.ClassifierTrainingConfig.class);
+        var want = cfg.training().withSeed(seed).withTaskWeight(r.taskWeight());
+        String arch = r.model().equals("teacher") ? cfg.models().teacher() : cfg.models().student();
+        String savedModel = m.path("model").path("model").asText();
+        if (!saved.equals(want) || !savedModel.equalsIgnoreCase(arch)) {
+            throw new IllegalStateException(dir + " holds a run trained with other settings (" + saved + ", " + savedModel
+                    + "; this config: " + want + ", " + arch + "); move it away or use another --out folder");
         }
     }
 

@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
 /**
  * The CRD experiment's MLP in SameDiff: hidden layers {@code Linear -> BatchNorm1d ->
  * LeakyReLU(0.2)} named {@code h1 .. hK}, then a {@code Linear} head of one output named
- * {@code logits} (its sigmoid is the probability of "abnormal"), trained with class-weighted BCE:
+ * {@code logits} (its sigmoid is the probability of "abnormal"; the last hidden layer is also
+ * {@code features}, whatever the depth), trained with class-weighted BCE:
  * {@code mean_b w_{y_b} (max(z,0) - z y + log(1 + exp(-|z|)))}. Weights Xavier-normal, biases 0,
  * batch-norm gamma 1 and beta 0 (PyTorch's defaults). Batch norm uses the batch's statistics
  * (biased variance) in training mode and running statistics (momentum 0.1, unbiased variance) in
@@ -29,6 +30,7 @@ public final class MlpClassifierGraph implements ClassifierModel {
     public static final String LABELS = "labels";
     public static final String MODE = "mode";
     public static final String LOGITS = "logits";
+    public static final String FEATURES = "features";
     public static final String LOSS = "loss/bce";
     public static final double BN_EPS = 1e-5;
     public static final double BN_MOMENTUM = 0.1;
@@ -98,6 +100,9 @@ public final class MlpClassifierGraph implements ClassifierModel {
             acts.add(l);
             in = out;
         }
+        // the last hidden layer under a name that does not depend on the depth (CRD's feature)
+        h = sd.identity(FEATURES, h);
+        acts.add(FEATURES);
         SDVariable w = sd.var("head/W", xavier(in, 1, dtype, rng));
         SDVariable b = sd.var("head/b", Nd4j.zeros(dtype, 1));
         params.addAll(List.of(w.name(), b.name()));

@@ -1,0 +1,169 @@
+package org.beatgan.experiments.sweep;
+
+import org.deeplearning4j.arbiter.optimize.api.Candidate;
+import org.deeplearning4j.arbiter.optimize.api.CandidateGenerator;
+import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
+import org.deeplearning4j.arbiter.optimize.api.TaskCreator;
+import org.deeplearning4j.arbiter.optimize.api.data.DataProvider;
+import org.deeplearning4j.arbiter.optimize.api.data.DataSource;
+import org.deeplearning4j.arbiter.optimize.api.score.ScoreFunction;
+import org.deeplearning4j.arbiter.optimize.api.termination.MaxCandidatesCondition;
+import org.deeplearning4j.arbiter.optimize.config.OptimizationConfiguration;
+import org.deeplearning4j.arbiter.optimize.generator.GridSearchCandidateGenerator;
+import org.deeplearning4j.arbiter.optimize.generator.RandomSearchGenerator;
+import org.deeplearning4j.arbiter.optimize.runner.CandidateInfo;
+import org.deeplearning4j.arbiter.optimize.runner.CandidateStatus;
+import org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner;
+import org.deeplearning4j.arbiter.optimize.runner.LocalOptimizationRunner;
+import org.deeplearning4j.arbiter.optimize.runner.listener.StatusListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+
+/**
+ * An Arbiter search over named numeric parameters whose candidates a callback trains and scores
+ * (maximised), for experiments other than BeatGAN distillation (the CRD experiment's student
+ * search). The same machinery as {@code ./beatgan sweep}: Arbiter's grid or random generator and
+ * LocalOptimizationRunner, every candidate recorded in {@code candidates/<id>/result.json} the
+ * moment it ends, finished candidates skipped on restart, a failing candidate recorded and the
+ * search going on.
+ */
+public final class ArbiterSearch {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ArbiterSearch.class);
+
+    /** Trains one candidate into {@code dir}; returns its record, which must hold a numeric "score". */
+    @FunctionalInterface
+    public interface Trial {
+        Map<String, Object> run(Map<String, Double> values, Path dir) throws Exception;
+    }
+
+    private ArbiterSearch() {
+    }
+
+    /**
+     * @param params    the searched parameters (values, or ranges with log)
+     * @param generator {@code grid} or {@code random}
+     * @return every candidate's record, best first (failed ones last)
+     */
+    public static List<Map<String, Object>> run(Path out, List<SweepParameter> params, String generator, int gridPoints,
+                                                int candidates, long seed, Trial trial) throws IOException {
+        CandidateStore store = new CandidateStore(out);
+        DistillSearchSpace space = new DistillSearchSpace(params);
+        CandidateGenerator gen = generator.equals("grid")
+                ? new GridSearchCandidateGenerator(space, gridPoints, GridSearchCandidateGenerator.Mode.Sequential, null)
+                : new RandomSearchGenerator(space, null);
+        gen.setRngSeed(seed);
+        ScoreFunction score = new SweepScore("selection");
+        OptimizationConfiguration conf = new OptimizationConfiguration.Builder()
+                .candidateGenerator(gen)
+                .dataProvider(new NoData())
+                .modelSaver(store)
+                .scoreFunction(score)
+                .terminationConditions(new MaxCandidatesCondition(candidates))
+                .rngSeed(seed)
+                .build();
+        LocalOptimizationRunner runner = new LocalOptimizationRunner(1, conf, new Tasks(store, trial, candidates));
+        runner.execute();
+        List<Map<String, Object>> all = new java.util.ArrayList<>(store.all());
+        all.sort(Comparator.comparingDouble((Map<String, Object> r) -> r.get("score") instanceof Number n
+                ? -n.doubleValue() : Double.POSITIVE_INFINITY));
+        return all;
+    }
+
+    private static final class Tasks implements TaskCreator {
+        private final CandidateStore store;
+        private final Trial trial;
+        private final int total;
+        private int admitted;
+
+        Tasks(CandidateStore store, Trial trial, int total) {
+            this.store = store;
+            this.trial = trial;
+            this.total = total;
+        }
+
+        @Override
+        public Callable<OptimizationResult> create(Candidate candidate, DataProvider dataProvider, ScoreFunction scoreFunction,
+                                                   List<StatusListener> statusListeners, IOptimizationRunner runner) {
+            return () -> run(candidate);
+        }
+
+        @Override
+        public Callable<OptimizationResult> create(Candidate candidate, Class<? extends DataSource> dataSource,
+                                                   Properties dataSourceProperties, ScoreFunction scoreFunction,
+                                                   List<StatusListener> statusListeners, IOptimizationRunner runner) {
+            return () -> run(candidate);
+        }
+
+        @SuppressWarnings("unchecked")
+        private synchronized OptimizationResult run(Candidate candidate) throws Exception {
+            Map<String, Double> values = (Map<String, Double>) candidate.getValue();
+            long start = System.currentTimeMillis();
+            if (++admitted > total) {
+                CandidateInfo info = new CandidateInfo(candidate.getIndex(), CandidateStatus.Cancelled, null, start, start,
+                        start, candidate.getFlatParameters(), "beyond the search's candidate limit");
+                return new OptimizationResult(candidate, null, candidate.getIndex(), null, info, null);
+            }
+            Map<String, Object> record = store.finished(values);
+            if (record != null) {
+                LOG.info("candidate {} ({}): already {}, skipped", candidate.getIndex(), SweepCandidates.key(values),
+                        record.get("status"));
+            } else {
+                record = new LinkedHashMap<>();
+                record.put("candidate", candidate.getIndex());
+                record.put("params", values);
+                record.put("key", SweepCandidates.key(values));
+                long t0 = System.nanoTime();
+                try {
+                    LOG.info("candidate {} ({}): training", candidate.getIndex(), record.get("key"));
+                    Map<String, Object> r = trial.run(values, store.dir(values).resolve("run"));
+                    if (!(r.get("score") instanceof Number n) || Double.isNaN(n.doubleValue())) {
+                        throw new IllegalStateException("the trial gave no score: " + r.get("score"));
+                    }
+                    record.putAll(r);
+                    record.put("status", "done");
+                } catch (Exception e) {
+                    LOG.warn("candidate {} ({}) failed: {}", candidate.getIndex(), record.get("key"), e.toString());
+                    record.put("status", "failed");
+                    record.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+                }
+                record.put("seconds", (System.nanoTime() - t0) / 1e9);
+                store.write(values, record);
+            }
+            boolean ok = "done".equals(record.get("status"));
+            Double s = ok ? ((Number) record.get("score")).doubleValue() : null;
+            CandidateInfo info = new CandidateInfo(candidate.getIndex(), ok ? CandidateStatus.Complete : CandidateStatus.Failed,
+                    s, start, start, System.currentTimeMillis(), candidate.getFlatParameters(),
+                    ok ? null : String.valueOf(record.get("error")));
+            OptimizationResult result = new OptimizationResult(candidate, s, candidate.getIndex(), record, info, null);
+            result.setResultReference(store.saveModel(result, record));
+            return result;
+        }
+    }
+
+    private static final class NoData implements DataProvider {
+        @Override
+        public Object trainData(Map<String, Object> dataParameters) {
+            return null;
+        }
+
+        @Override
+        public Object testData(Map<String, Object> dataParameters) {
+            return null;
+        }
+
+        @Override
+        public Class<?> getDataType() {
+            return Object.class;
+        }
+    }
+}
