@@ -95,7 +95,16 @@ public record ClassifierExperimentConfig(String name, ImageData data, Models mod
             if (terms == null || terms.isNull()) return List.of();
             com.fasterxml.jackson.databind.node.ObjectNode d = Json.MAPPER.createObjectNode();
             d.set("terms", terms);
-            return DistillConfig.from(d).terms();
+            List<DistillTermSpec> specs = DistillConfig.from(d).terms();
+            // every term's loss and parameters are checked now, before anything trains (e.g. T <= 0)
+            for (DistillTermSpec t : specs) {
+                try {
+                    org.beatgan.distill.DistillationLosses.create(t.loss(), t.params());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("run '" + name + "', term '" + t.name() + "': " + e.getMessage(), e);
+                }
+            }
+            return specs;
         }
 
         public boolean distilled() {
