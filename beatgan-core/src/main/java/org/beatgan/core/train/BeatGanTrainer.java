@@ -142,8 +142,8 @@ public final class BeatGanTrainer implements ObservableTraining {
     /** The generator and the discriminator, in that order; their scores are loss_g and loss_d. */
     @Override
     public List<Worker> workers() {
-        return List.of(new Worker("generator", optimizer(Network.G), "loss_g"),
-                new Worker("discriminator", optimizer(Network.D), "loss_d"));
+        return List.of(new Worker("generator", "G", optimizer(Network.G), "loss_g"),
+                new Worker("discriminator", "D", optimizer(Network.D), "loss_d"));
     }
 
     @Override

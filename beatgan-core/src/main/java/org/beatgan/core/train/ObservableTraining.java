@@ -14,8 +14,11 @@ import java.util.Map;
  */
 public interface ObservableTraining {
 
-    /** A network of the run: its name, its optimizer, and the stats key of its per-iteration loss. */
-    record Worker(String name, AdamOptimizer optimizer, String scoreKey) {
+    /**
+     * A network of the run: its name (the UI's worker id), its short tag (shown with the model's
+     * name, e.g. "G"), its optimizer, and the stats key of its per-iteration loss.
+     */
+    record Worker(String name, String tag, AdamOptimizer optimizer, String scoreKey) {
     }
 
     /** The workers, in the order the UI lists them. */

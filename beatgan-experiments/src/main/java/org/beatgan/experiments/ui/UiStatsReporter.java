@@ -115,13 +115,13 @@ public final class UiStatsReporter implements TrainingListener {
         String json;
         try {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("network", worker.name());
+            m.put("network", worker.tag());
             m.putAll(trainer.describe());
             json = Json.COMPACT.writeValueAsString(m);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        r.reportModelInfo(modelName + " " + worker.name(), json, names.toArray(new String[0]), names.size(),
+        r.reportModelInfo(modelName + " " + worker.tag(), json, names.toArray(new String[0]), names.size(),
                 trainer.parameterCounts().get(worker.name()));
         return r;
     }

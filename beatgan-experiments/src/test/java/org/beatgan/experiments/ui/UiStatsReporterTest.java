@@ -65,6 +65,31 @@ class UiStatsReporterTest {
     }
 
     @Test
+    void aClassifierRunReportsOneWorkerAndItsEpochs(@TempDir Path dir) throws Exception {
+        var g = org.beatgan.core.model.image.ImageClassifierGraph.build(org.beatgan.core.model.image.ClassifierSpec.lightNN(10),
+                1, 12, 12, org.nd4j.linalg.api.buffer.DataType.FLOAT, 0);
+        var t = new org.beatgan.core.train.classifier.ClassifierTrainer(g,
+                org.beatgan.core.train.classifier.ClassifierTrainingConfig.defaults().withEpochs(2).withBatchSize(16), List.of());
+        InMemoryStatsStorage mem = new InMemoryStatsStorage();
+        t.addListener(new UiStatsReporter(mem, "c1", "LightNN", t, 1));
+        var x = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 32, 1, 12, 12);
+        var y = org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 32, 10);
+        for (int i = 0; i < 32; i++) y.putScalar(i, i % 10, 1f);
+        var ds = new org.nd4j.linalg.dataset.DataSet(x, y);
+        new org.beatgan.core.train.classifier.ClassifierRun(t, new org.beatgan.core.train.classifier.ClassifierRun.Data(ds, ds, null),
+                new org.beatgan.core.train.classifier.ClassifierRun.Options(dir.resolve("run"), false, false)).run();
+        assertEquals(List.of("1-model"), mem.listWorkerIDsForSessionAndType("c1", UiStatsReporter.TYPE_ID));
+        SbeStatsInitializationReport init = (SbeStatsInitializationReport) mem.getStaticInfo("c1", UiStatsReporter.TYPE_ID, "1-model");
+        assertEquals(g.parameterCount(), init.getModelNumParams());
+        List<Persistable> u = mem.getAllUpdatesAfter("c1", UiStatsReporter.TYPE_ID, "1-model", 0);
+        assertEquals(4, u.size(), "2 epochs of 2 steps");
+        assertTrue(Double.isFinite(((SbeStatsReport) u.get(3)).getScore()));
+        JsonNode s = module(mem).snapshot().path("sessions").get(0);
+        assertEquals(2, s.path("epochs").size());
+        assertTrue(s.path("epochs").get(1).has("val_accuracy"));
+    }
+
+    @Test
     void statsFilesKeepOurRecordsForLaterViewing(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("run.stats");
         FileStatsStorage file = new FileStatsStorage(f.toFile());

@@ -174,7 +174,7 @@ public final class ClassifierTrainer implements ObservableTraining {
 
     @Override
     public List<Worker> workers() {
-        return List.of(new Worker("model", optimizer, "loss"));
+        return List.of(new Worker("model", "model", optimizer, "loss"));
     }
 
     @Override
