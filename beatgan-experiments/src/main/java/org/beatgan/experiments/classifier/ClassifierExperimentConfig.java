@@ -9,8 +9,6 @@ import org.beatgan.distill.DistillConfig;
 import org.beatgan.distill.DistillTermSpec;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -139,29 +137,10 @@ public record ClassifierExperimentConfig(String name, ImageData data, Models mod
 
     /** Whether a YAML config is a classifier experiment (it states {@code models: {teacher, student}}). */
     public static boolean isClassifierExperiment(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) return false;
-        JsonNode n = Json.YAML.readTree(file.toFile());
-        return n != null && n.has(MARKER);
+        return ConfigFiles.hasTopLevelKey(file, MARKER);
     }
 
     public static ClassifierExperimentConfig load(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "experiment config not found");
-        JsonNode n;
-        try {
-            n = Json.YAML.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new IOException(file + ": not valid YAML: " + e.getMessage(), e);
-        }
-        try {
-            return Json.MAPPER.treeToValue(n, ClassifierExperimentConfig.class);
-        } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
-            throw new IOException(file + ": unknown setting '" + e.getPropertyName() + "' (known: "
-                    + e.getKnownPropertyIds() + ")", e);
-        } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IOException(file + ": " + cause.getMessage(), e);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(file + ": " + e.getOriginalMessage(), e);
-        }
+        return ConfigFiles.load(file, ClassifierExperimentConfig.class);
     }
 }

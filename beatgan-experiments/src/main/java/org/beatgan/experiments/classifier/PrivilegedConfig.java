@@ -3,12 +3,9 @@ package org.beatgan.experiments.classifier;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.beatgan.core.io.Json;
 import org.beatgan.core.train.classifier.ClassifierTrainingConfig;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,30 +114,11 @@ public record PrivilegedConfig(String name, Privileged privileged, Mlp teacher, 
     }
 
     public static boolean isPrivilegedExperiment(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) return false;
-        JsonNode n = Json.YAML.readTree(file.toFile());
-        return n != null && n.has(MARKER);
+        return ConfigFiles.hasTopLevelKey(file, MARKER);
     }
 
     public static PrivilegedConfig load(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "experiment config not found");
-        JsonNode n;
-        try {
-            n = Json.YAML.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new IOException(file + ": not valid YAML: " + e.getMessage(), e);
-        }
-        try {
-            return Json.MAPPER.treeToValue(n, PrivilegedConfig.class);
-        } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
-            throw new IOException(file + ": unknown setting '" + e.getPropertyName() + "' (known: "
-                    + e.getKnownPropertyIds() + ")", e);
-        } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IOException(file + ": " + cause.getMessage(), e);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(file + ": " + e.getOriginalMessage(), e);
-        }
+        return ConfigFiles.load(file, PrivilegedConfig.class);
     }
 
     /** The quick variant (minutes): 6,000 training and 6,000 test beats, 3 epochs, one seed, 2 search candidates. */

@@ -10,7 +10,6 @@ import org.beatgan.core.io.Json;
 import org.beatgan.core.io.ModelBundle;
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.GeneratorInference;
-import org.beatgan.core.train.BeatGanTrainer;
 import org.beatgan.core.train.ExperimentRunner;
 import org.beatgan.core.train.TrainingListener;
 import org.beatgan.core.train.TrainingRun;

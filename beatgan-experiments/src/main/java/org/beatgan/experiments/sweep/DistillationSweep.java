@@ -27,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.List;
-import org.beatgan.core.train.BeatGanTrainer;
 import org.beatgan.core.train.TrainingListener;
 
 /**

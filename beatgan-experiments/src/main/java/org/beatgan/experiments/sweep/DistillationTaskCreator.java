@@ -31,7 +31,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import org.beatgan.core.train.BeatGanTrainer;
 import org.beatgan.core.train.TrainingListener;
 
 /**

@@ -14,7 +14,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.beatgan.distill.DistillationLosses;
-import java.util.Set;
 import java.util.TreeMap;
 
 /** Turns a candidate (parameter name -> value) into the experiment config it trains, and names it. */

@@ -1,7 +1,6 @@
 package org.beatgan.experiments.ui;
 
 import org.beatgan.core.io.Json;
-import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraph.Network;
 import org.beatgan.core.train.AdamOptimizer;
 import org.beatgan.core.train.ObservableTraining;
