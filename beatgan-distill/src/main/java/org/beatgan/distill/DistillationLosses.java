@@ -108,10 +108,6 @@ public final class DistillationLosses {
         return e.factory().apply(new LossParams(id, params));
     }
 
-    public static boolean isImplemented(String id) {
-        return TABLE.containsKey(id);
-    }
-
     /** Whether loss {@code id} takes a temperature {@code T} (KD-type losses). */
     public static boolean takesTemperature(String id) {
         Entry e = TABLE.get(id);
