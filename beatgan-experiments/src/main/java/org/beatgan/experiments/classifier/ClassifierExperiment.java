@@ -15,6 +15,11 @@ import org.beatgan.core.train.TrainingListener;
 import org.beatgan.core.train.classifier.ClassifierBundle;
 import org.beatgan.core.train.classifier.ClassifierRun;
 import org.beatgan.core.train.classifier.ClassifierTrainer;
+import org.beatgan.core.train.classifier.ClassifierTrainingConfig;
+import org.beatgan.distill.DistillTermSpec;
+import org.beatgan.distill.DistillationLosses;
+import org.beatgan.experiments.sweep.ArbiterSearch;
+import org.beatgan.experiments.sweep.SweepParameter;
 import org.beatgan.distill.Distiller;
 import org.beatgan.experiments.report.RunLock;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -64,13 +69,24 @@ public final class ClassifierExperiment {
     public Map<String, Object> run() throws IOException {
         Prepared p = prepare(cfg.data());
         LOG.info("data: {}", Json.COMPACT.writeValueAsString(p.summary()));
+        List<ClassifierExperimentConfig.Run> runs = new ArrayList<>(cfg.runs());
+        Map<String, ClassifierTrainingConfig> training = new LinkedHashMap<>();
+        Map<String, Object> searched = null;
+        if (cfg.search() != null) {
+            searched = search(p);
+            @SuppressWarnings("unchecked") Map<String, Double> best = (Map<String, Double>) searched.get("params");
+            ClassifierExperimentConfig.Run r = applied(base(), best, base().name() + SEARCHED_SUFFIX);
+            runs.add(r);
+            training.put(r.name(), trainingOf(best));
+        }
         List<ClassifierReport.Row> rows = new ArrayList<>();
         for (long seed : cfg.seeds()) {
-            for (ClassifierExperimentConfig.Run r : cfg.runs()) {
+            for (ClassifierExperimentConfig.Run r : runs) {
                 Path dir = runDir(r.name(), seed);
+                ClassifierTrainingConfig t = training.getOrDefault(r.name(), cfg.training());
                 try {
-                    if (Files.exists(dir.resolve(ClassifierRun.METRICS))) requireSameSettings(r, seed, dir);
-                    if (!Files.exists(dir.resolve(ClassifierRun.METRICS))) train(r, seed, p);
+                    if (Files.exists(dir.resolve(ClassifierRun.METRICS))) requireSameSettings(r, seed, dir, t);
+                    if (!Files.exists(dir.resolve(ClassifierRun.METRICS))) train(r, seed, p, t, dir);
                     if (Files.exists(dir.resolve(ClassifierRun.METRICS))) {
                         rows.add(ClassifierReport.Row.of(r, seed, dir));
                     }
@@ -80,19 +96,69 @@ public final class ClassifierExperiment {
                 }
             }
         }
-        return new ClassifierReport(cfg, rows, p.summary(), out).write();
+        return new ClassifierReport(cfg, runs, rows, p.summary(), searched, out).write();
+    }
+
+    static final String SEARCHED_SUFFIX = "+search";
+
+    private ClassifierExperimentConfig.Run base() {
+        return cfg.runs().stream().filter(r -> r.name().equals(cfg.search().run())).findFirst().orElseThrow();
+    }
+
+    /** The run with a candidate's T (every temperature term) and alpha (the searched term's weight). */
+    private ClassifierExperimentConfig.Run applied(ClassifierExperimentConfig.Run base, Map<String, Double> v, String name) {
+        String term = cfg.search().term() != null ? cfg.search().term() : base.terms().get(0).name();
+        List<DistillTermSpec> terms = new ArrayList<>();
+        for (DistillTermSpec t : base.terms()) {
+            com.fasterxml.jackson.databind.node.ObjectNode params = t.params() != null && t.params().isObject()
+                    ? ((com.fasterxml.jackson.databind.node.ObjectNode) t.params()).deepCopy() : Json.MAPPER.createObjectNode();
+            if (v.containsKey("T") && DistillationLosses.takesTemperature(t.loss())) params.put("T", v.get("T"));
+            double weight = v.containsKey("alpha") && t.name().equals(term) ? v.get("alpha") : t.weight();
+            terms.add(new DistillTermSpec(t.name(), t.loss(), weight, params, t.inputs()));
+        }
+        return new ClassifierExperimentConfig.Run(name, base.model(), base.taskWeight(), terms);
+    }
+
+    private ClassifierTrainingConfig trainingOf(Map<String, Double> v) {
+        return v.containsKey("lr") ? cfg.training().withLr(v.get("lr")) : cfg.training();
+    }
+
+    /** The Arbiter search over the run's hyperparameters (scored by validation accuracy); the best candidate's record. */
+    private Map<String, Object> search(Prepared p) throws IOException {
+        ClassifierExperimentConfig.Search s = cfg.search();
+        List<SweepParameter> params = new ArrayList<>();
+        for (var e : s.parameters().entrySet()) params.add(SweepParameter.parse(e.getKey(), e.getValue()));
+        Path dir = out.resolve("search");
+        List<Map<String, Object>> all = ArbiterSearch.run(dir, params, s.generator(), s.gridPoints(), s.candidates(),
+                s.seed(), (values, runDir) -> {
+                    ClassifierExperimentConfig.Run r = applied(base(), values, base().name() + " candidate");
+                    train(r, s.seed(), p, trainingOf(values).withEpochs(s.epochs()), runDir);
+                    JsonNode m = metrics(runDir);
+                    Map<String, Object> rec = new LinkedHashMap<>();
+                    rec.put("score", m.path("best_epoch_record").path("val_accuracy").asDouble(Double.NaN));
+                    rec.put("best_epoch", m.path("best_epoch").asInt());
+                    return rec;
+                });
+        Map<String, Object> best = all.stream().filter(r -> "done".equals(r.get("status"))).findFirst()
+                .orElseThrow(() -> new IllegalStateException("every search candidate failed; see " + dir));
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("best", best);
+        summary.put("candidates", all);
+        org.beatgan.core.io.AtomicFiles.write(dir.resolve("search.json"), o -> Json.MAPPER.writeValue(o, summary));
+        LOG.info("search: best {} (val accuracy {})", best.get("params"), best.get("score"));
+        return best;
     }
 
     /** Trains one run (unless another process holds it); a distilled run first needs its seed's teacher. */
-    private void train(ClassifierExperimentConfig.Run r, long seed, Prepared p) throws IOException {
-        Path dir = runDir(r.name(), seed);
+    private void train(ClassifierExperimentConfig.Run r, long seed, Prepared p, ClassifierTrainingConfig training,
+                       Path dir) throws IOException {
         Files.createDirectories(dir);
         Path teacherModel = null;
         if (r.distilled()) {
             ClassifierExperimentConfig.Run t = cfg.runs().stream().filter(x -> x.model().equals("teacher")).findFirst()
                     .orElseThrow();
             Path tdir = runDir(t.name(), seed);
-            if (!Files.exists(tdir.resolve(ClassifierRun.METRICS))) train(t, seed, p);
+            if (!Files.exists(tdir.resolve(ClassifierRun.METRICS))) train(t, seed, p, cfg.training(), tdir);
             teacherModel = tdir.resolve(ClassifierRun.MODEL);
             if (!Files.exists(teacherModel)) {
                 throw new IOException("the teacher of seed " + seed + " (" + tdir + ") is not trained yet");
@@ -112,8 +178,7 @@ public final class ClassifierExperiment {
                 ClassifierBundle.restore(teacher.sameDiff(), teacherModel, false);
                 ext.add(new Distiller(teacher, model, r.terms(), (int) p.data().train().numExamples(), seed));
             }
-            ClassifierTrainer trainer = new ClassifierTrainer(model,
-                    cfg.training().withSeed(seed).withTaskWeight(r.taskWeight()), ext);
+            ClassifierTrainer trainer = new ClassifierTrainer(model, training.withSeed(seed).withTaskWeight(r.taskWeight()), ext);
             for (Function<ObservableTraining, TrainingListener> f : listeners.apply(cfg.name() + " " + r.name() + " seed " + seed)) {
                 trainer.addListener(f.apply(trainer));
             }
@@ -124,10 +189,11 @@ public final class ClassifierExperiment {
     }
 
     /** A finished run counts only if this config would train it the same way. */
-    private void requireSameSettings(ClassifierExperimentConfig.Run r, long seed, Path dir) throws IOException {
+    private void requireSameSettings(ClassifierExperimentConfig.Run r, long seed, Path dir, ClassifierTrainingConfig training)
+            throws IOException {
         JsonNode m = metrics(dir);
-        var saved = Json.MAPPER.treeToValue(m.path("training"), org.beatgan.core.train.classifier.ClassifierTrainingConfig.class);
-        var want = cfg.training().withSeed(seed).withTaskWeight(r.taskWeight());
+        var saved = Json.MAPPER.treeToValue(m.path("training"), ClassifierTrainingConfig.class);
+        var want = training.withSeed(seed).withTaskWeight(r.taskWeight());
         String arch = r.model().equals("teacher") ? cfg.models().teacher() : cfg.models().student();
         String savedModel = m.path("model").path("model").asText();
         if (!saved.equals(want) || !savedModel.equalsIgnoreCase(arch)) {

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A classifier distillation experiment (notebooks-config/kd-tutorial-*.yaml): the image data, the
@@ -20,7 +21,7 @@ import java.util.List;
  * every other config). Unknown keys are errors.
  */
 public record ClassifierExperimentConfig(String name, ImageData data, Models models, ClassifierTrainingConfig training,
-                                         List<Long> seeds, List<Run> runs) {
+                                         List<Long> seeds, List<Run> runs, Search search) {
 
     /** The top-level key that marks a classifier experiment (BeatGAN configs have {@code model}). */
     public static final String MARKER = "models";
@@ -110,6 +111,42 @@ public record ClassifierExperimentConfig(String name, ImageData data, Models mod
         }
     }
 
+    /**
+     * An Arbiter search over a run's distillation hyperparameters: {@code T} (every term of the run
+     * that takes a temperature), {@code alpha} (the weight of term {@code term}, by default the run's
+     * first) and {@code lr}, with the sweep's ranges and checks; each candidate trains the run's student for
+     * {@code epochs} on the search's seed and is scored by validation accuracy. The best candidate
+     * then trains as run {@code <run>+search} for every seed.
+     */
+    public record Search(String run, String term, String generator, int candidates, int gridPoints, long seed, int epochs,
+                         Map<String, JsonNode> parameters) {
+        @JsonCreator
+        public Search(@JsonProperty("run") String run, @JsonProperty("term") String term,
+                      @JsonProperty("generator") String generator, @JsonProperty("candidates") Integer candidates,
+                      @JsonProperty("gridPoints") Integer gridPoints, @JsonProperty("seed") Long seed,
+                      @JsonProperty("epochs") Integer epochs, @JsonProperty("parameters") Map<String, JsonNode> parameters) {
+            this(run, term, generator == null ? "random" : generator, candidates == null ? 6 : candidates,
+                    gridPoints == null ? 3 : gridPoints, seed == null ? 0 : seed, epochs == null ? 2 : epochs,
+                    parameters == null ? Map.of() : parameters);
+        }
+
+        public Search {
+            if (!List.of("random", "grid").contains(generator)) {
+                throw new IllegalArgumentException("search.generator = '" + generator + "', expected random or grid");
+            }
+            if (candidates < 1 || gridPoints < 1 || epochs < 1) {
+                throw new IllegalArgumentException("search: candidates, gridPoints and epochs must be >= 1");
+            }
+            if (parameters.isEmpty()) throw new IllegalArgumentException("search.parameters: nothing to search");
+            for (String k : parameters.keySet()) {
+                if (!List.of("T", "alpha", "lr").contains(k)) {
+                    throw new IllegalArgumentException("search.parameters: unknown parameter '" + k
+                            + "' (known: T, alpha, lr)");
+                }
+            }
+        }
+    }
+
     public ClassifierExperimentConfig {
         if (name == null) name = "classifier-distillation";
         if (data == null) data = new ImageData(null, null, null, null, null, null, null);
@@ -125,14 +162,25 @@ public record ClassifierExperimentConfig(String name, ImageData data, Models mod
         if (runs.stream().anyMatch(Run::distilled) && runs.stream().noneMatch(r -> r.model().equals("teacher"))) {
             throw new IllegalArgumentException("runs: distilled runs need a run of the teacher (model: teacher)");
         }
+        if (search != null) {
+            Run base = runs.stream().filter(r -> r.name().equals(search.run())).findFirst().orElseThrow(() ->
+                    new IllegalArgumentException("search.run = '" + search.run() + "' names no run (runs: " + names + ")"));
+            if (!base.distilled()) {
+                throw new IllegalArgumentException("search.run = '" + search.run() + "': the searched run needs terms");
+            }
+            if (search.term() != null && base.terms().stream().noneMatch(t -> t.name().equals(search.term()))) {
+                throw new IllegalArgumentException("search.term = '" + search.term() + "' is no term of run " + base.name());
+            }
+        }
     }
 
     @JsonCreator
     static ClassifierExperimentConfig create(@JsonProperty("name") String name, @JsonProperty("data") ImageData data,
                                              @JsonProperty("models") Models models,
                                              @JsonProperty("training") ClassifierTrainingConfig training,
-                                             @JsonProperty("seeds") List<Long> seeds, @JsonProperty("runs") List<Run> runs) {
-        return new ClassifierExperimentConfig(name, data, models, training, seeds, runs);
+                                             @JsonProperty("seeds") List<Long> seeds, @JsonProperty("runs") List<Run> runs,
+                                             @JsonProperty("search") Search search) {
+        return new ClassifierExperimentConfig(name, data, models, training, seeds, runs, search);
     }
 
     /** Whether a YAML config is a classifier experiment (it states {@code models: {teacher, student}}). */

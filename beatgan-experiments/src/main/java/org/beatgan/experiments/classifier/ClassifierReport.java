@@ -49,12 +49,17 @@ final class ClassifierReport {
     }
 
     private final ClassifierExperimentConfig cfg;
+    private final List<ClassifierExperimentConfig.Run> runs;
+    private final Map<String, Object> searched;
     private final List<Row> rows;
     private final Map<String, Object> data;
     private final Path out;
 
-    ClassifierReport(ClassifierExperimentConfig cfg, List<Row> rows, Map<String, Object> data, Path out) {
+    ClassifierReport(ClassifierExperimentConfig cfg, List<ClassifierExperimentConfig.Run> runs, List<Row> rows,
+                     Map<String, Object> data, Map<String, Object> searched, Path out) {
         this.cfg = cfg;
+        this.runs = runs;
+        this.searched = searched;
         this.rows = rows;
         this.data = data;
         this.out = out;
@@ -65,11 +70,18 @@ final class ClassifierReport {
         StringBuilder md = new StringBuilder("# ").append(cfg.name()).append("\n\n");
         md.append("Data: `").append(Json.COMPACT.writeValueAsString(data)).append("`\n\n");
         md.append("Training: `").append(Json.COMPACT.writeValueAsString(cfg.training())).append("`, seeds ")
-                .append(cfg.seeds()).append(".\n\n");
+                .append(cfg.seeds()).append(".");
+        if (searched != null) {
+            md.append(" Search (search/search.json): best `").append(Json.COMPACT.writeValueAsString(searched.get("params")))
+                    .append("` at validation accuracy ").append(String.format("%.4f", ((Number) searched.get("score")).doubleValue()))
+                    .append(", trained for every seed as `").append(cfg.search().run()).append(ClassifierExperiment.SEARCHED_SUFFIX)
+                    .append("`.");
+        }
+        md.append("\n\n");
         md.append("| run | model | params | extra params | test accuracy | seconds / epoch | best epoch | seeds |\n");
         md.append("|---|---|---|---|---|---|---|---|\n");
         Map<String, Object> summary = new LinkedHashMap<>();
-        for (ClassifierExperimentConfig.Run r : cfg.runs()) {
+        for (ClassifierExperimentConfig.Run r : runs) {
             List<Row> all = rows.stream().filter(x -> x.run().equals(r.name())).toList();
             List<Row> ok = all.stream().filter(x -> x.error() == null).toList();
             if (ok.isEmpty()) {
@@ -107,6 +119,7 @@ final class ClassifierReport {
         report.put("experiment", cfg.name());
         report.put("data", data);
         report.put("summary", summary);
+        if (searched != null) report.put("search", searched);
         List<Map<String, Object>> runs = new ArrayList<>();
         for (Row r : rows) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -131,7 +144,7 @@ final class ClassifierReport {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(900).height(600).title(title).xAxisTitle("epoch").yAxisTitle(yTitle).build();
         boolean any = false;
-        for (ClassifierExperimentConfig.Run r : cfg.runs()) {
+        for (ClassifierExperimentConfig.Run r : runs) {
             List<Row> ok = rows.stream().filter(x -> x.run().equals(r.name()) && x.error() == null).toList();
             int n = ok.stream().mapToInt(x -> x.curve().size()).min().orElse(0);
             if (n == 0) continue;

@@ -47,7 +47,9 @@ class ClassifierExperimentTest {
                 + "models: {teacher: deepNN, student: lightNN}\ntraining: {epochs: 1, batchSize: 16}\nseeds: [0]\nruns:\n"
                 + "  - {name: teacher, model: teacher}\n  - {name: student, model: student}\n"
                 + "  - {name: student+KD, model: student, taskWeight: 0.75, terms: [{name: kd, loss: kd, weight: 0.25, "
-                + "params: {T: 2.0}, inputs: {logits: logits}}]}\n");
+                + "params: {T: 2.0}, inputs: {logits: logits}}]}\n"
+                + "search: {run: student+KD, candidates: 2, epochs: 1, parameters: {T: {values: [1.0, 4.0]}, "
+                + "alpha: {min: 0.1, max: 1.0}}}\n");
         Path out = tmp.resolve("out");
         StringWriter err = new StringWriter();
         assertEquals(0, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
@@ -60,6 +62,14 @@ class ClassifierExperimentTest {
         assertEquals("tutorial", report.path("data").path("normalization").path("kind").asText(), "3 channels: the tutorial's constants");
         for (String f : new String[]{"report.md", "accuracy.png", "loss.png"}) assertTrue(Files.size(out.resolve(f)) > 0, f);
         assertTrue(Files.readString(out.resolve("report.md")).contains("| student+KD | LightNN | 267,738 |"));
+        // the Arbiter search over T and alpha, scored on validation, then its best as a run of its own
+        JsonNode search = Json.MAPPER.readTree(out.resolve("search/search.json").toFile());
+        assertEquals(2, search.path("candidates").size());
+        JsonNode best = search.path("best").path("params");
+        assertTrue(best.path("T").asDouble() == 1.0 || best.path("T").asDouble() == 4.0, best.toString());
+        assertEquals(1, report.path("summary").path("student+KD+search").path("runs").asInt(), report.toString());
+        JsonNode searchedRun = Json.MAPPER.readTree(out.resolve("student-kd-search/seed-0/metrics.json").toFile());
+        assertEquals(0.75, searchedRun.path("training").path("taskWeight").asDouble());
         JsonNode epoch = Json.MAPPER.readTree(Files.readAllLines(out.resolve("student-kd/seed-0/epochs.jsonl")).get(0));
         assertTrue(epoch.has("distill_kd_weighted"), epoch.toString());
 

@@ -64,6 +64,10 @@ public record ClassifierTrainingConfig(int epochs, int batchSize, double lr, dou
         return new ClassifierTrainingConfig(epochs, batchSize, lr, beta1, beta2, weightDecay, w, seed, schedule, selection);
     }
 
+    public ClassifierTrainingConfig withLr(double l) {
+        return new ClassifierTrainingConfig(epochs, batchSize, l, beta1, beta2, weightDecay, taskWeight, seed, schedule, selection);
+    }
+
     public ClassifierTrainingConfig withBatchSize(int b) {
         return new ClassifierTrainingConfig(epochs, b, lr, beta1, beta2, weightDecay, taskWeight, seed, schedule, selection);
     }
