@@ -175,10 +175,14 @@ public final class CrdLoss implements DistillationLoss {
         return DistillOps.l2NormalizeRows(in.sd(), DistillOps.linear(in.sd(), DistillOps.flatten(in.sd(), x), w, b));
     }
 
-    /** (B, N+1) logits m_{contrast[b,k]} . e_b / T. */
+    /**
+     * (B, N+1) logits m_{contrast[b,k]} . e_b / T, as one batched matrix product
+     * (B, N+1, F) x (B, F, 1): written as a broadcast product and a sum, M2.1's backprop of the
+     * broadcast product took 83% of a CRD step (~27 ns per element of the gathered rows).
+     */
     private SDVariable logits(SameDiff sd, SDVariable bank, SDVariable contrast, SDVariable anchor) {
         SDVariable rows = sd.gather(bank, contrast, 0);
-        return rows.mul(sd.expandDims(anchor, 1)).sum(2).div(temperature);
+        return sd.squeeze(sd.mmul(rows, sd.expandDims(anchor, 2)), 2).div(temperature);
     }
 
     /**
