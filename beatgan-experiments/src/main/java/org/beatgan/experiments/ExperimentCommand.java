@@ -59,7 +59,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             if (quick) pcfg = pcfg.quick();
             try (UiSession session = UiSession.open(ui)) {
                 report = new PrivilegedExperiment(pcfg, out, !noProgress && System.console() != null,
-                        session::reporters).run();
+                        session::reporters).reportOnly(reportOnly).run();
             }
             System.out.println(Json.COMPACT.writeValueAsString(report.get("summary")));
             System.err.println("report: " + out.resolve("report.md").toAbsolutePath());
@@ -73,7 +73,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             ClassifierExperimentConfig ccfg = ClassifierExperimentConfig.load(config);
             try (UiSession session = UiSession.open(ui)) {
                 report = new ClassifierExperiment(ccfg, out, !noProgress && System.console() != null,
-                        session::reporters).run();
+                        session::reporters).reportOnly(reportOnly).run();
             }
             System.out.println(Json.COMPACT.writeValueAsString(report.get("summary")));
             System.err.println("report: " + out.resolve("report.md").toAbsolutePath());

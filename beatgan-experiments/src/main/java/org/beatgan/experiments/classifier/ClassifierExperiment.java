@@ -57,6 +57,21 @@ public final class ClassifierExperiment {
     private final Path out;
     private final boolean progress;
     private final Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners;
+    private boolean reportOnly;
+
+    /** Trains nothing: the report from the runs (and the search) finished so far. */
+    public ClassifierExperiment reportOnly(boolean on) {
+        this.reportOnly = on;
+        return this;
+    }
+
+    /** The finished search's best candidate (search/search.json), or null. */
+    private Map<String, Object> finishedSearch() throws IOException {
+        Path f = out.resolve("search").resolve("search.json");
+        if (!Files.exists(f)) return null;
+        @SuppressWarnings("unchecked") Map<String, Object> best = (Map<String, Object>) Json.MAPPER.readValue(f.toFile(), Map.class).get("best");
+        return best;
+    }
 
     public ClassifierExperiment(ClassifierExperimentConfig cfg, Path out, boolean progress,
                                 Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners) {
@@ -73,7 +88,9 @@ public final class ClassifierExperiment {
         Map<String, ClassifierTrainingConfig> training = new LinkedHashMap<>();
         Map<String, Object> searched = null;
         if (cfg.search() != null) {
-            searched = search(p);
+            searched = reportOnly ? finishedSearch() : search(p);
+        }
+        if (searched != null) {
             @SuppressWarnings("unchecked") Map<String, Double> best = (Map<String, Double>) searched.get("params");
             ClassifierExperimentConfig.Run r = applied(base(), best, base().name() + SEARCHED_SUFFIX);
             runs.add(r);
@@ -86,7 +103,7 @@ public final class ClassifierExperiment {
                 ClassifierTrainingConfig t = training.getOrDefault(r.name(), cfg.training());
                 try {
                     if (Files.exists(dir.resolve(ClassifierRun.METRICS))) requireSameSettings(r, seed, dir, t);
-                    if (!Files.exists(dir.resolve(ClassifierRun.METRICS))) train(r, seed, p, t, dir);
+                    if (!reportOnly && !Files.exists(dir.resolve(ClassifierRun.METRICS))) train(r, seed, p, t, dir);
                     if (Files.exists(dir.resolve(ClassifierRun.METRICS))) {
                         rows.add(ClassifierReport.Row.of(r, seed, dir));
                     }

@@ -71,6 +71,21 @@ public final class PrivilegedExperiment {
     private final Path out;
     private final boolean progress;
     private final Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners;
+    private boolean reportOnly;
+
+    /** Trains nothing: the report from the runs (and the search) finished so far. */
+    public PrivilegedExperiment reportOnly(boolean on) {
+        this.reportOnly = on;
+        return this;
+    }
+
+    /** The finished search's best candidate (search/search.json), or null. */
+    private Map<String, Object> finishedSearch() throws IOException {
+        Path f = out.resolve("search").resolve("search.json");
+        if (!Files.exists(f)) return null;
+        @SuppressWarnings("unchecked") Map<String, Object> best = (Map<String, Object>) Json.MAPPER.readValue(f.toFile(), Map.class).get("best");
+        return best;
+    }
 
     public PrivilegedExperiment(PrivilegedConfig cfg, Path out, boolean progress,
                                 Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners) {
@@ -84,7 +99,7 @@ public final class PrivilegedExperiment {
         Prepared p = prepare(cfg.privileged());
         LOG.info("data: {}", Json.COMPACT.writeValueAsString(p.summary()));
         Map<String, Object> searched = null;
-        if (cfg.search() != null) searched = search(p);
+        if (cfg.search() != null) searched = reportOnly ? finishedSearch() : search(p);
         List<PrivilegedReport.Row> rows = new ArrayList<>();
         List<ClassifierExperimentConfig.Run> runs = new ArrayList<>(cfg.runs());
         for (long seed : cfg.seeds()) {
@@ -102,9 +117,10 @@ public final class PrivilegedExperiment {
                                            ClassifierTrainingConfig training, List<Integer> hidden) {
         Path dir = runDir(r.name(), seed);
         try {
-            train(r, seed, p, training, hidden, dir);
+            if (!reportOnly) train(r, seed, p, training, hidden, dir);
             if (!Files.exists(dir.resolve(ClassifierRun.METRICS))) {
-                return PrivilegedReport.Row.failed(r.name(), seed, new IllegalStateException("another process is training it"));
+                return PrivilegedReport.Row.failed(r.name(), seed, new IllegalStateException(reportOnly
+                        ? "not finished yet" : "another process is training it"));
             }
             return PrivilegedReport.Row.of(r.name(), seed, dir);
         } catch (Exception e) {

@@ -78,6 +78,16 @@ class ClassifierExperimentTest {
                 "--out", out.toString(), "--no-progress"), err.toString());
         assertEquals(before, Files.getLastModifiedTime(out.resolve("student-kd/seed-0/model.zip")).toMillis(), "finished runs are kept");
 
+        // report only: a run added to the config is listed as not run, and nothing trains
+        Path extra = tmp.resolve("extra.yaml");
+        Files.writeString(extra, Files.readString(cfg).replace("runs:\n", "runs:\n  - {name: student2, model: student}\n"));
+        assertEquals(0, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", extra.toString(),
+                "--out", out.toString(), "--no-progress", "--report-only"), err.toString());
+        assertFalse(Files.exists(out.resolve("student2")), "report only trains nothing");
+        assertTrue(Files.readString(out.resolve("report.md")).contains("| student2 | | | | not run yet"));
+        assertEquals(1, Json.MAPPER.readTree(out.resolve("report.json").toFile()).path("summary").path("student+KD+search")
+                .path("runs").asInt(), "the finished search's run is reported");
+
         // a truncated file is named, with what was expected
         byte[] b = Files.readAllBytes(cifar.resolve("test_batch.bin"));
         Files.write(cifar.resolve("test_batch.bin"), java.util.Arrays.copyOf(b, b.length - 100));
