@@ -152,7 +152,10 @@ public final class PrivilegedExperiment {
     /** Trains one run into {@code dir} unless it is finished or another process holds it. */
     private void train(ClassifierExperimentConfig.Run r, long seed, Prepared p, ClassifierTrainingConfig training,
                        List<Integer> hidden, Path dir) throws IOException {
-        if (Files.exists(dir.resolve(ClassifierRun.METRICS))) return;
+        if (Files.exists(dir.resolve(ClassifierRun.METRICS))) {
+            requireSameSettings(r, seed, training, hidden, dir);
+            return;
+        }
         Path teacherFile = r.distilled() ? teacher(seed, p) : null;
         Files.createDirectories(dir);
         try (RunLock lock = RunLock.tryAcquire(dir)) {
@@ -177,6 +180,21 @@ public final class PrivilegedExperiment {
             new ClassifierRun(trainer, isTeacher ? p.teacherData() : p.studentData(),
                     new ClassifierRun.Options(dir, resume, progress)).run();
             evaluate(model, isTeacher ? p.test().teacherSet() : p.test().studentSet(), p.test(), dir);
+        }
+    }
+
+    /** A finished run counts only if this config would train it the same way (training settings, hidden sizes). */
+    private void requireSameSettings(ClassifierExperimentConfig.Run r, long seed, ClassifierTrainingConfig training,
+                                     List<Integer> hidden, Path dir) throws IOException {
+        JsonNode m = Json.MAPPER.readTree(dir.resolve(ClassifierRun.METRICS).toFile());
+        ClassifierTrainingConfig saved = Json.MAPPER.treeToValue(m.path("training"), ClassifierTrainingConfig.class);
+        ClassifierTrainingConfig want = training.withSeed(seed).withTaskWeight(r.taskWeight());
+        List<Integer> savedHidden = new ArrayList<>();
+        m.path("model").path("hidden").forEach(h -> savedHidden.add(h.asInt()));
+        List<Integer> wantHidden = r.model().equals("teacher") ? cfg.teacher().hidden() : hidden;
+        if (!saved.equals(want) || !savedHidden.equals(wantHidden)) {
+            throw new IllegalStateException(dir + " holds a run trained with other settings (" + saved + ", hidden "
+                    + savedHidden + "; this config: " + want + ", hidden " + wantHidden + "); move it away or use another --out folder");
         }
     }
 

@@ -76,6 +76,12 @@ class PrivilegedExperimentTest {
         assertEquals(0, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
                 "--out", out.toString(), "--no-progress"), err.toString());
         assertEquals(before, Files.getLastModifiedTime(out.resolve("student-kd-crd/seed-0/model.zip")).toMillis());
+        // an edited config does not silently reuse runs trained with the old one
+        Files.writeString(cfg, BASE.replace("lr: 1.0e-3, weightDecay", "lr: 2.0e-3, weightDecay"));
+        assertEquals(0, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
+                "--out", out.toString(), "--no-progress"), err.toString());
+        assertTrue(Files.readString(out.resolve("report.json")).contains("trained with other settings"));
+        assertEquals(before, Files.getLastModifiedTime(out.resolve("student-kd-crd/seed-0/model.zip")).toMillis());
     }
 
     @Test
