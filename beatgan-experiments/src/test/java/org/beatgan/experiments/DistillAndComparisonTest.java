@@ -139,6 +139,13 @@ class DistillAndComparisonTest {
         assertEquals(0, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
                 "--out", out.toString(), "--no-progress", "--report-only"), err.toString());
         assertTrue(Files.readString(out.resolve("report.json")).contains("trained with other settings"));
+        // so does a changed term weight under the same variant name (the run's spec.json)
+        Files.writeString(cfg, original.replace("weight: 100", "weight: 200"));
+        assertEquals(0, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", cfg.toString(),
+                "--out", out.toString(), "--no-progress", "--report-only"), err.toString());
+        JsonNode rep = Json.MAPPER.readTree(out.resolve("report.json").toFile());
+        assertTrue(rep.path("summary").path("w3/AT").path("error").asText().contains("trained with other settings"), rep.toString());
+        assertEquals(2, rep.path("summary").path("w3/alone").path("runs").asInt(), "the unchanged variant still counts");
 
         Files.writeString(cfg, original.replace("widths: [3, 2]", "widths: [3, 2], wdith: 2"));
         assertEquals(2, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", cfg.toString(),

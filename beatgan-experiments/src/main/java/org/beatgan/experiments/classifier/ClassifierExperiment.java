@@ -22,6 +22,7 @@ import org.beatgan.experiments.sweep.ArbiterSearch;
 import org.beatgan.experiments.sweep.SweepParameter;
 import org.beatgan.distill.Distiller;
 import org.beatgan.experiments.report.RunLock;
+import org.beatgan.experiments.report.RunSpec;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
@@ -195,7 +196,9 @@ public final class ClassifierExperiment {
                 ClassifierBundle.restore(teacher.sameDiff(), teacherModel, false);
                 ext.add(new Distiller(teacher, model, r.terms(), (int) p.data().train().numExamples(), seed));
             }
-            ClassifierTrainer trainer = new ClassifierTrainer(model, training.withSeed(seed).withTaskWeight(r.taskWeight()), ext);
+            ClassifierTrainingConfig t = training.withSeed(seed).withTaskWeight(r.taskWeight());
+            RunSpec.write(dir, spec(r, t, r.model().equals("teacher") ? cfg.models().teacher() : cfg.models().student()));
+            ClassifierTrainer trainer = new ClassifierTrainer(model, t, ext);
             for (Function<ObservableTraining, TrainingListener> f : listeners.apply(cfg.name() + " " + r.name() + " seed " + seed)) {
                 trainer.addListener(f.apply(trainer));
             }
@@ -212,11 +215,23 @@ public final class ClassifierExperiment {
         var saved = Json.MAPPER.treeToValue(m.path("training"), ClassifierTrainingConfig.class);
         var want = training.withSeed(seed).withTaskWeight(r.taskWeight());
         String arch = r.model().equals("teacher") ? cfg.models().teacher() : cfg.models().student();
+        RunSpec.require(dir, spec(r, want, arch));
         String savedModel = m.path("model").path("model").asText();
         if (!saved.equals(want) || !savedModel.equalsIgnoreCase(arch)) {
             throw new IllegalStateException(dir + " holds a run trained with other settings (" + saved + ", " + savedModel
                     + "; this config: " + want + ", " + arch + "); move it away or use another --out folder");
         }
+    }
+
+    /** What a run is trained with, as its folder records it (RunSpec). */
+    static Map<String, Object> spec(ClassifierExperimentConfig.Run r, ClassifierTrainingConfig training, Object architecture) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", r.model());
+        m.put("architecture", architecture);
+        m.put("taskWeight", r.taskWeight());
+        m.put("terms", r.terms());
+        m.put("training", training);
+        return m;
     }
 
     Path runDir(String run, long seed) {

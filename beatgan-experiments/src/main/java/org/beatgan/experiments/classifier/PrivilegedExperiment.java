@@ -22,6 +22,7 @@ import org.beatgan.core.train.classifier.ClassifierTrainingConfig;
 import org.beatgan.core.train.classifier.LrSchedule;
 import org.beatgan.distill.Distiller;
 import org.beatgan.experiments.report.RunLock;
+import org.beatgan.experiments.report.RunSpec;
 import org.beatgan.experiments.sweep.ArbiterSearch;
 import org.beatgan.experiments.sweep.SweepParameter;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -171,7 +172,9 @@ public final class PrivilegedExperiment {
                 ext.add(Distiller.privileged(teacher, model, r.terms(), p.train().size(), seed,
                         batch -> Nd4j.pullRows(teacherTrain, 1, batch.requireIndices("the privileged teacher's view"))));
             }
-            ClassifierTrainer trainer = new ClassifierTrainer(model, training.withSeed(seed).withTaskWeight(r.taskWeight()), ext);
+            ClassifierTrainingConfig t = training.withSeed(seed).withTaskWeight(r.taskWeight());
+            RunSpec.write(dir, ClassifierExperiment.spec(r, t, isTeacher ? cfg.teacher().hidden() : hidden));
+            ClassifierTrainer trainer = new ClassifierTrainer(model, t, ext);
             for (Function<ObservableTraining, TrainingListener> f : listeners.apply(cfg.name() + " " + r.name() + " seed " + seed)) {
                 trainer.addListener(f.apply(trainer));
             }
@@ -192,6 +195,7 @@ public final class PrivilegedExperiment {
         List<Integer> savedHidden = new ArrayList<>();
         m.path("model").path("hidden").forEach(h -> savedHidden.add(h.asInt()));
         List<Integer> wantHidden = r.model().equals("teacher") ? cfg.teacher().hidden() : hidden;
+        RunSpec.require(dir, ClassifierExperiment.spec(r, want, wantHidden));
         if (!saved.equals(want) || !savedHidden.equals(wantHidden)) {
             throw new IllegalStateException(dir + " holds a run trained with other settings (" + saved + ", hidden "
                     + savedHidden + "; this config: " + want + ", hidden " + wantHidden + "); move it away or use another --out folder");

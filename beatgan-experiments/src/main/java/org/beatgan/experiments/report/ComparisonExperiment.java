@@ -271,6 +271,7 @@ public final class ComparisonExperiment {
     private void requireSameSettings(Variant v, long seed, List<Path> dirs) throws IOException {
         ExperimentConfig vc = runConfig(v, seed);
         for (Path d : dirs) {
+            RunSpec.require(d, spec(vc));
             JsonNode m = Json.MAPPER.readTree(d.resolve(TrainingRun.METRICS).toFile());
             var training = Json.MAPPER.treeToValue(m.path("training"), org.beatgan.core.train.TrainingConfig.class);
             var model = Json.MAPPER.treeToValue(m.path("config"), org.beatgan.core.model.BeatGanConfig.class);
@@ -282,6 +283,15 @@ public final class ComparisonExperiment {
         }
     }
 
+    /** What a run is trained with, as its folder records it (RunSpec). */
+    private static Map<String, Object> spec(ExperimentConfig vc) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", vc.model());
+        m.put("training", vc.training());
+        m.put("distill", vc.distill());
+        return m;
+    }
+
     private static boolean finished(List<Path> dirs) {
         return dirs.stream().allMatch(d -> Files.exists(d.resolve(TrainingRun.METRICS)));
     }
@@ -291,6 +301,7 @@ public final class ComparisonExperiment {
         {
             for (Path d : dirs) Files.deleteIfExists(d.resolve(SPEED));   // measured again for the new model
             ExperimentConfig vc = runConfig(v, seed);
+            for (Path d : dirs) RunSpec.write(d, spec(vc));
             boolean resume = dirs.stream().allMatch(d -> Files.exists(d.resolve(TrainingRun.CHECKPOINT)));
             boolean mutual = v.mutual() != null;
             LOG.info("{} seed {}: training{}{}", v.name(), seed, mutual ? " " + names.size() + " peers together" : "",

@@ -88,6 +88,15 @@ class ClassifierExperimentTest {
         assertEquals(1, Json.MAPPER.readTree(out.resolve("report.json").toFile()).path("summary").path("student+KD+search")
                 .path("runs").asInt(), "the finished search's run is reported");
 
+        // a changed term weight under the same run name is not counted as that run
+        Path reweighted = tmp.resolve("reweighted.yaml");
+        Files.writeString(reweighted, Files.readString(cfg).replace("weight: 0.25", "weight: 0.5"));
+        assertEquals(0, Cli.execute(new ExperimentCommand(), new PrintWriter(err, true), "--config", reweighted.toString(),
+                "--out", out.toString(), "--no-progress", "--report-only"), err.toString());
+        JsonNode rw = Json.MAPPER.readTree(out.resolve("report.json").toFile());
+        assertTrue(rw.path("summary").path("student+KD").path("error").asText().contains("trained with other settings"), rw.toString());
+        assertEquals(1, rw.path("summary").path("student").path("runs").asInt());
+
         // a truncated file is named, with what was expected
         byte[] b = Files.readAllBytes(cifar.resolve("test_batch.bin"));
         Files.write(cifar.resolve("test_batch.bin"), java.util.Arrays.copyOf(b, b.length - 100));
