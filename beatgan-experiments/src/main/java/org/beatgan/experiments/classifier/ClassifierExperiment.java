@@ -66,12 +66,9 @@ public final class ClassifierExperiment {
         return this;
     }
 
-    /** The finished search's best candidate (search/search.json), or null. */
+    /** The finished search's best candidate, or null. */
     private Map<String, Object> finishedSearch() throws IOException {
-        Path f = out.resolve("search").resolve("search.json");
-        if (!Files.exists(f)) return null;
-        @SuppressWarnings("unchecked") Map<String, Object> best = (Map<String, Object>) Json.MAPPER.readValue(f.toFile(), Map.class).get("best");
-        return best;
+        return ArbiterSearch.finishedBest(out.resolve("search"));
     }
 
     public ClassifierExperiment(ClassifierExperimentConfig cfg, Path out, boolean progress,
@@ -157,12 +154,7 @@ public final class ClassifierExperiment {
                     rec.put("best_epoch", m.path("best_epoch").asInt());
                     return rec;
                 });
-        Map<String, Object> best = all.stream().filter(r -> "done".equals(r.get("status"))).findFirst()
-                .orElseThrow(() -> new IllegalStateException("every search candidate failed; see " + dir));
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("best", best);
-        summary.put("candidates", all);
-        org.beatgan.core.io.AtomicFiles.write(dir.resolve("search.json"), o -> Json.MAPPER.writeValue(o, summary));
+        Map<String, Object> best = ArbiterSearch.summarise(dir, all);
         LOG.info("search: best {} (val accuracy {})", best.get("params"), best.get("score"));
         return best;
     }

@@ -80,12 +80,9 @@ public final class PrivilegedExperiment {
         return this;
     }
 
-    /** The finished search's best candidate (search/search.json), or null. */
+    /** The finished search's best candidate, or null. */
     private Map<String, Object> finishedSearch() throws IOException {
-        Path f = out.resolve("search").resolve("search.json");
-        if (!Files.exists(f)) return null;
-        @SuppressWarnings("unchecked") Map<String, Object> best = (Map<String, Object>) Json.MAPPER.readValue(f.toFile(), Map.class).get("best");
-        return best;
+        return ArbiterSearch.finishedBest(out.resolve("search"));
     }
 
     public PrivilegedExperiment(PrivilegedConfig cfg, Path out, boolean progress,
@@ -202,9 +199,11 @@ public final class PrivilegedExperiment {
         }
     }
 
-    /** The abnormal class on the test set (threshold 0.5) and every AAMI class's recall, into test_detail.json. */
+    /**
+     * The abnormal class on the test set (threshold 0.5) and every AAMI class's recall, into
+     * test_detail.json; {@code model} holds the best epoch's weights (a finished ClassifierRun leaves them).
+     */
     static Map<String, Object> evaluate(MlpClassifierGraph model, DataSet test, PrivilegedBeats beats, Path dir) throws IOException {
-        ClassifierBundle.restore(model.sameDiff(), dir.resolve(ClassifierRun.MODEL), false);
         int n = (int) test.numExamples();
         double[] prob = new double[n];
         int[] labels = new int[n];
@@ -332,12 +331,7 @@ public final class PrivilegedExperiment {
                     r.put("best_epoch", m.path("best_epoch").asInt());
                     return r;
                 });
-        Map<String, Object> best = all.stream().filter(r -> "done".equals(r.get("status"))).findFirst()
-                .orElseThrow(() -> new IllegalStateException("every search candidate failed; see " + dir));
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("best", best);
-        summary.put("candidates", all);
-        AtomicFiles.write(dir.resolve("search.json"), o -> Json.MAPPER.writeValue(o, summary));
+        Map<String, Object> best = ArbiterSearch.summarise(dir, all);
         LOG.info("search: best {} (val F1 {})", best.get("params"), best.get("score"));
         return best;
     }

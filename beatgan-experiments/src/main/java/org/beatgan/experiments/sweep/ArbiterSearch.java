@@ -79,6 +79,31 @@ public final class ArbiterSearch {
         return all;
     }
 
+    /** The search's summary in its folder: the best candidate and every candidate's record. */
+    public static final String SUMMARY = "search.json";
+
+    /**
+     * Writes {@link #SUMMARY} for the records {@link #run} returned and gives the best finished
+     * candidate; fails, naming the folder, when every candidate failed.
+     */
+    public static Map<String, Object> summarise(Path out, List<Map<String, Object>> all) throws IOException {
+        Map<String, Object> best = all.stream().filter(r -> "done".equals(r.get("status"))).findFirst()
+                .orElseThrow(() -> new IllegalStateException("every search candidate failed; see " + out));
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("best", best);
+        summary.put("candidates", all);
+        org.beatgan.core.io.AtomicFiles.write(out.resolve(SUMMARY), o -> org.beatgan.core.io.Json.MAPPER.writeValue(o, summary));
+        return best;
+    }
+
+    /** The best candidate of a search summarised in {@code out}, or null when there is none (yet). */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> finishedBest(Path out) throws IOException {
+        Path f = out.resolve(SUMMARY);
+        if (!java.nio.file.Files.exists(f)) return null;
+        return (Map<String, Object>) org.beatgan.core.io.Json.MAPPER.readValue(f.toFile(), Map.class).get("best");
+    }
+
     private static final class Tasks implements TaskCreator {
         private final CandidateStore store;
         private final Trial trial;
