@@ -122,7 +122,11 @@ public final class RunReport {
         ExperimentConfig cfg = Files.exists(cfgFile) ? config(cfgFile) : null;
         Path model = run.resolve(TrainingRun.MODEL);
 
-        md.append("# Run report: ").append(run.getFileName()).append("\n\n");
+        String name = run.getFileName().toString();
+        if (name.startsWith("seed-") && run.getParent() != null && run.getParent().getFileName() != null) {
+            name = run.getParent().getFileName() + "/" + name;
+        }
+        md.append("# Run report: ").append(name).append("\n\n");
         md.append("Run folder: [`").append(display(run)).append("`](").append(link(run)).append(")");
         if (cfg != null) {
             md.append(" · config: [experiment.yaml](").append(link(cfgFile)).append(")");
@@ -188,7 +192,8 @@ public final class RunReport {
             md.append("| distillation terms | ").append(cell(String.join(", ", terms))).append(" |\n");
         }
         if (cfg.experiment() != null && cfg.experiment().has("teacher")) {
-            md.append("| teacher | ").append(cell(Json.COMPACT.writeValueAsString(cfg.experiment().get("teacher"))))
+            JsonNode teacher = cfg.experiment().get("teacher");
+            md.append("| teacher | ").append(cell(teacher.isTextual() ? teacher.asText() : Json.COMPACT.writeValueAsString(teacher)))
                     .append(" |\n");
         }
         md.append('\n');
