@@ -69,7 +69,7 @@ public final class MutualLearning {
         for (int i = 0; i < m.peers(); i++) {
             ObjectNode o = Json.MAPPER.createObjectNode();
             o.putObject("training").put("seed", peerSeed(cfg.training().seed(), i));
-            ExperimentConfig pc = cfg.with(o);
+            ExperimentConfig pc = ExperimentRunner.withDataBatch(cfg.with(o), data);
             configs.add(pc);
             graphs.put(peerName(i), BeatGanGraphBuilder.build(pc.model(), pc.training().seed()));
         }

@@ -68,6 +68,11 @@ public record ExperimentConfig(String name, BeatGanConfig model, TrainingConfig 
         return merge(user, file.toString());
     }
 
+    /** The same experiment with other training settings. */
+    public ExperimentConfig withTraining(TrainingConfig t) {
+        return new ExperimentConfig(name, model, t, data, scoring, distill, sweep, experiment);
+    }
+
     /** Applies {@code overrides} (same shape as the YAML) on top of this config. */
     public ExperimentConfig with(JsonNode overrides) throws IOException {
         ObjectNode base = Json.MAPPER.valueToTree(this);

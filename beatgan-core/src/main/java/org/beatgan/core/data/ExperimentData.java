@@ -32,6 +32,9 @@ import java.util.stream.Stream;
 public final class ExperimentData {
 
     private static final int EVAL_BATCH = 256;
+    /** Smallest training batch: batch norm's variance needs two beats. */
+    public static final int MIN_BATCH = 2;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ExperimentData.class);
 
     private ExperimentData() {
     }
@@ -62,8 +65,15 @@ public final class ExperimentData {
         int[] val = subsample(all, split.val(), cfg.evalLimit(), cfg.seed() + 1);
         int[] test = subsample(all, split.test(), cfg.evalLimit(), cfg.seed() + 2);
         if (train.length < batchSize) {
-            throw new IllegalArgumentException("Only " + train.length + " training beats for batch size "
-                    + batchSize + " (protocol " + cfg.protocol() + ", data " + describe(cfg) + ")");
+            // BeatGAN's own demo trains on fewer beats than a batch: the batch becomes the whole
+            // training set (batch norm over all of it), which Prepared.batchSize reports to the trainer
+            if (train.length < MIN_BATCH) {
+                throw new IllegalArgumentException("Only " + train.length + " training beats (protocol "
+                        + cfg.protocol() + ", data " + describe(cfg) + "); batch norm needs at least " + MIN_BATCH);
+            }
+            LOG.warn("Only {} training beats for batch size {} (protocol {}, data {}): training with batches of {}",
+                    train.length, batchSize, cfg.protocol(), describe(cfg), train.length);
+            batchSize = train.length;
         }
         if (val.length == 0 || test.length == 0) {
             throw new IllegalArgumentException("Protocol " + cfg.protocol() + " left no "

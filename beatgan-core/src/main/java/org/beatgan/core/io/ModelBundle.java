@@ -4,6 +4,7 @@ import org.beatgan.core.model.NativeBatchNorm;
 import org.beatgan.core.model.BeatGanConfig;
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraphBuilder;
+import org.beatgan.core.score.ScoreCalibration;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
@@ -53,6 +54,47 @@ public final class ModelBundle {
     }
 
     public record Loaded(BeatGanGraph graph, Map<String, INDArray> extraArrays, Map<String, byte[]> entries) {
+
+        /**
+         * The normal-beat score calibration stored at training ({@link ScoreCalibration#ENTRY}), empty for
+         * models written before calibrations existed; a corrupt entry is an error naming it.
+         */
+        public java.util.Optional<ScoreCalibration> calibration() throws IOException {
+            byte[] bytes = entries.get(ScoreCalibration.ENTRY);
+            if (bytes == null) return java.util.Optional.empty();
+            try {
+                return java.util.Optional.of(Json.MAPPER.readValue(bytes, ScoreCalibration.class));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IOException("corrupt " + ScoreCalibration.ENTRY + " in the model bundle: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Writes {@code out} (atomically; it may be {@code in} itself) as a copy of the bundle {@code in}
+     * with {@code entries} added or replaced; the graph and config entries are copied byte for byte.
+     */
+    public static void withEntries(Path in, Path out, Map<String, byte[]> entries) throws IOException {
+        if (entries.containsKey(GRAPH) || entries.containsKey(CONFIG)) {
+            throw new IllegalArgumentException("the graph and config entries of a bundle cannot be replaced");
+        }
+        Map<String, byte[]> all = new LinkedHashMap<>(readEntries(in));
+        if (!all.containsKey(GRAPH) || !all.containsKey(CONFIG)) {
+            throw new IOException(in + ": not a BeatGAN model bundle (entries: " + all.keySet() + ")");
+        }
+        all.putAll(entries);
+        AtomicFiles.write(out, o -> {
+            ZipOutputStream zip = new ZipOutputStream(o);
+            for (Map.Entry<String, byte[]> e : all.entrySet()) {
+                put(zip, e.getKey(), e.getValue());
+            }
+            zip.finish();
+        });
+    }
+
+    /** The zip entry of a calibration, for {@link #save(BeatGanGraph, Path, Map)}. */
+    public static Map<String, byte[]> calibrationEntry(ScoreCalibration calibration) throws IOException {
+        return Map.of(ScoreCalibration.ENTRY, Json.MAPPER.writeValueAsBytes(calibration));
     }
 
     public static void save(BeatGanGraph graph, Path file) throws IOException {

@@ -79,7 +79,7 @@ public final class PretrainedModels {
     }
 
     /** The shipped model's {@code model.zip}, its checksum verified. */
-    static byte[] modelBytes(Path reference) throws IOException {
+    public static byte[] modelBytes(Path reference) throws IOException {
         Entry e = find(reference.toString());
         byte[] bytes = file(e.name(), ModelFiles.MODEL);
         String actual = sha256(bytes);

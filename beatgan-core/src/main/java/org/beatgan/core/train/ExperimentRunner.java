@@ -66,6 +66,7 @@ public final class ExperimentRunner {
     public static Map<String, Object> run(ExperimentConfig cfg, ExperimentData.Prepared data,
                                           Function<BeatGanGraph, List<LossExtension>> extensions,
                                           Options options) throws IOException {
+        cfg = withDataBatch(cfg, data);
         BeatGanGraph graph = BeatGanGraphBuilder.build(cfg.model(), cfg.training().seed());
         List<LossExtension> ext = extensions.apply(graph);
         TrainingRun run = trainingRun(cfg, graph, ext, data.data(), options);
@@ -77,6 +78,16 @@ public final class ExperimentRunner {
             }
         }
         return run.run();
+    }
+
+    /**
+     * The config with the batch size the data allows: a training set smaller than the batch trains in
+     * batches of all its beats (ExperimentData logs it), and experiment.yaml and checkpoints then record
+     * that batch.
+     */
+    public static ExperimentConfig withDataBatch(ExperimentConfig cfg, ExperimentData.Prepared data) {
+        return data.batchSize() == cfg.training().batchSize() ? cfg
+                : cfg.withTraining(cfg.training().withBatchSize(data.batchSize()));
     }
 
     /**

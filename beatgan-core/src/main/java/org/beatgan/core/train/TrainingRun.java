@@ -9,6 +9,7 @@ import org.beatgan.core.io.ArrayMapCodec;
 import org.beatgan.core.io.AtomicFiles;
 import org.beatgan.core.io.Json;
 import org.beatgan.core.io.ModelBundle;
+import org.beatgan.core.score.ScoreCalibration;
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraph.Network;
 import org.beatgan.core.score.AnomalyScorer;
@@ -67,6 +68,8 @@ public final class TrainingRun {
     private final List<Map<String, Object>> records = new ArrayList<>();
     private int bestEpoch;
     private double bestValue = Double.NaN;
+    /** Eval-mode validation scores of the latest epoch (the calibration of the model saved at a best epoch). */
+    private AnomalyScorer.Scored lastEvalValidation;
     private String criterion;
     private double trainSeconds;
     /** The current epoch's steps so far: summed loss terms, steps, beats, seconds inside steps. */
@@ -229,10 +232,13 @@ public final class TrainingRun {
         AnomalyScorer.Scored val = AnomalyScorer.score(graph, data.validation(), scoring);
         double value = putValidation(record, val, "");
         criterion = val.hasBothClasses() ? "val_auc" : "val_score_mean";
+        AnomalyScorer.Scored evalVal = val;
         if (scoring.mode() != ScoringConfig.Mode.EVAL) {
             // model selection follows the chosen scoring; eval mode is reported beside it
-            putValidation(record, AnomalyScorer.score(graph, data.validation()), "_eval");
+            evalVal = AnomalyScorer.score(graph, data.validation());
+            putValidation(record, evalVal, "_eval");
         }
+        lastEvalValidation = evalVal;
         record.put("seconds", seconds);
         record.put("beats_per_s", beats / seconds);
         record.put("d_reinits", trainer.discriminatorReinits());
@@ -287,11 +293,28 @@ public final class TrainingRun {
                 .build();
     }
 
+    /**
+     * The best model's normal-beat score calibration (eval-mode scores of the validation normal beats),
+     * stored in model.zip so that scoring new ECG can pick a threshold at a false-alarm rate without test
+     * data; none when the validation set holds fewer than 2 normal beats.
+     */
+    private Map<String, byte[]> calibrationEntry() throws IOException {
+        int normal = 0;
+        for (int l : lastEvalValidation.labels()) if (l == 0) normal++;
+        if (normal < 2) {
+            LOG.warn("{}: only {} normal validation beats; model.zip gets no score calibration", options.outDir(),
+                    normal);
+            return Map.of();
+        }
+        return ModelBundle.calibrationEntry(ScoreCalibration.ofNormal(lastEvalValidation,
+                ScoringConfig.Mode.EVAL.id()));
+    }
+
     /** Best model first, then the checkpoint that refers to it, then the log derived from both. */
     private void saveEpoch(int epoch) throws IOException {
         Path out = options.outDir();
         if (Boolean.TRUE.equals(records.get(records.size() - 1).get("best"))) {
-            ModelBundle.save(trainer.graph(), out.resolve(MODEL));
+            ModelBundle.save(trainer.graph(), out.resolve(MODEL), calibrationEntry());
         }
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("epochs_completed", epoch + 1);

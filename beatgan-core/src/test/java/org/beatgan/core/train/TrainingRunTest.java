@@ -179,4 +179,19 @@ class TrainingRunTest {
         java.io.IOException e = assertThrows(java.io.IOException.class, run::run);
         assertTrue(e.getMessage().contains("seed 9") && e.getMessage().contains("seed 10"), e.getMessage());
     }
+
+    @Test
+    void bestModelCarriesTheCalibrationOfItsValidationNormalBeats(@TempDir Path out) throws Exception {
+        run(2, out, false).run();
+        ModelBundle.Loaded best = ModelBundle.load(out.resolve(TrainingRun.MODEL));
+        var cal = best.calibration().orElseThrow(() -> new AssertionError("model.zip has no calibration"));
+        DemoBeats demo = DemoBeats.get();
+        AnomalyScorer.Scored val = AnomalyScorer.score(best.graph(), demo.mixed(32, 48, 0, 16, 64));
+        double[] normal = java.util.stream.IntStream.range(0, val.scores().length).filter(i -> val.labels()[i] == 0)
+                .mapToDouble(i -> val.scores()[i]).sorted().toArray();
+        assertEquals(normal.length, cal.beats());
+        assertEquals(normal[0], cal.quantile(0), 1e-6 * normal[0]);
+        assertEquals(normal[normal.length - 1], cal.quantile(1), 1e-6 * normal[normal.length - 1]);
+        assertEquals("eval", cal.scoring());
+    }
 }

@@ -30,12 +30,12 @@ public record WfdbRecord(WfdbHeader header, short[][] adc, List<WfdbAnnotation> 
 
     /** Physical values of one channel (e.g. mV), {@code (adc - baseline) / gain}. */
     public float[] physical(int channel) {
-        return Format212Reader.toPhysical(adc[channel], header.signal(channel));
+        return WfdbSignalReader.toPhysical(adc[channel], header.signal(channel));
     }
 
     /** Physical values of one channel in double precision, for filtering without extra rounding. */
     public double[] physicalDouble(int channel) {
-        return Format212Reader.toPhysicalDouble(adc[channel], header.signal(channel));
+        return WfdbSignalReader.toPhysicalDouble(adc[channel], header.signal(channel));
     }
 
     /** All channels in physical units, {@code [channel][sample]}. */

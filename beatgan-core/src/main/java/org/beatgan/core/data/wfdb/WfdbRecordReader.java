@@ -5,7 +5,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Reads a whole WFDB record (header, format-212 signals, one annotator) from a directory.
+ * Reads a whole WFDB record (header, signals in any format {@link WfdbSignalReader} decodes, one
+ * annotator) from a directory.
  *
  * <p>Annotation times are checked against the signal length read from the data, so an annotation
  * file that belongs to another (longer) record is caught here rather than producing windows that
@@ -30,7 +31,7 @@ public final class WfdbRecordReader {
      */
     public static WfdbRecord read(Path dir, String record, String annotator) throws IOException {
         WfdbHeader header = WfdbHeaderParser.parse(dir.resolve(record + ".hea"));
-        short[][] adc = Format212Reader.readAdc(dir, header, true);
+        short[][] adc = WfdbSignalReader.readAdc(dir, header, true);
         List<WfdbAnnotation> annotations = List.of();
         if (annotator != null) {
             long length = adc.length == 0 ? header.samplesPerSignal() : adc[0].length;

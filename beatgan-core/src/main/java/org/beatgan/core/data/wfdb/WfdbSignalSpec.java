@@ -5,7 +5,7 @@ package org.beatgan.core.data.wfdb;
  * never have to remember them (gain 0 means 200, a missing baseline means the ADC zero, ...).
  *
  * @param fileName        signal file name, relative to the header's directory
- * @param format          storage format (212, 16, ...); only 212 can be decoded by this package
+ * @param format          storage format (212, 16, ...); {@link WfdbSignalReader#SUPPORTED_FORMATS} can be decoded
  * @param samplesPerFrame samples of this signal per frame (the {@code x} suffix); 1 when absent
  * @param skew            skew in frames (the {@code :} suffix); 0 when absent
  * @param byteOffset      bytes to skip at the start of the signal file (the {@code +} suffix)

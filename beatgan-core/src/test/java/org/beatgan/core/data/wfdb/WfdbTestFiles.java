@@ -34,6 +34,36 @@ final class WfdbTestFiles {
         return out.toByteArray();
     }
 
+    /**
+     * Packs interleaved samples into 16-bit frames, {@code bigEndian} for format 61, little-endian
+     * for format 16 (written with {@link java.nio.ByteBuffer}, not the reader's bit twiddling).
+     */
+    static byte[] pack16(int[][] channels, boolean bigEndian) {
+        int nsig = channels.length;
+        int n = channels[0].length;
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(2 * nsig * n)
+                .order(bigEndian ? java.nio.ByteOrder.BIG_ENDIAN : java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int t = 0; t < n; t++) {
+            for (int c = 0; c < nsig; c++) {
+                buf.putShort((short) channels[c][t]);
+            }
+        }
+        return buf.array();
+    }
+
+    /** Packs interleaved samples (-128..127) into format 80: offset binary, one byte each. */
+    static byte[] pack80(int[][] channels) {
+        int nsig = channels.length;
+        int n = channels[0].length;
+        byte[] out = new byte[nsig * n];
+        for (int t = 0; t < n; t++) {
+            for (int c = 0; c < nsig; c++) {
+                out[t * nsig + c] = (byte) (channels[c][t] + 128);
+            }
+        }
+        return out;
+    }
+
     /** Builds MIT annotation files word by word. */
     static final class Ann {
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -8,24 +8,40 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Decodes WFDB format 212 signal files: pairs of 12-bit two's-complement samples packed into three
- * bytes, the signals of a frame interleaved.
+ * Decodes WFDB signal files in the storage formats ECG databases actually use, dispatching on the
+ * header's format field:
+ * <ul>
+ *   <li>212: pairs of 12-bit two's-complement samples packed into three bytes (MIT-BIH);</li>
+ *   <li>16: 16-bit two's-complement, little-endian (most PhysioNet databases, and what
+ *       {@code wfdb.wrsamp} writes by default);</li>
+ *   <li>61: 16-bit two's-complement, big-endian;</li>
+ *   <li>80: 8-bit offset binary (the stored byte minus 128).</li>
+ * </ul>
+ * In every format the signals of a frame are interleaved in header order, one sample each.
  *
- * <p>The whole file is read at once and decoded in one tight loop because the MIT-BIH pipeline
- * reads 48 x 1.95 MB on every cold build; streaming or per-sample virtual calls would dominate the
- * preprocessing time. ADC values are kept as {@code short} (12 bits fit) because they are the
- * lossless form: physical conversion, which depends on the header's gain and baseline, is derived
- * from them on demand.
+ * <p>The whole file is read at once and decoded in one tight loop per format because the MIT-BIH
+ * pipeline reads 48 x 1.95 MB on every cold build; streaming or per-sample virtual calls would
+ * dominate the preprocessing time. ADC values are kept as {@code short} because all four formats
+ * fit in 16 bits losslessly: physical conversion, which depends on the header's gain and baseline,
+ * is derived from them on demand. Formats with wider samples (24, 32) or difference coding (8, 310,
+ * 311) are rejected with the list of supported formats rather than half-decoded.
  *
  * <p>The file length must match the header exactly: a shorter file is a truncated download, a
  * longer one a header that describes some other file. Both are reported rather than silently
- * producing a record of the wrong length. When the header gives checksums they are verified too.
+ * producing a record of the wrong length. When the header gives checksums they are verified too;
+ * these checks are the same for every format.
  */
-public final class Format212Reader {
+public final class WfdbSignalReader {
 
-    private Format212Reader() {
+    /** Signal formats this reader decodes. */
+    public static final Set<Integer> SUPPORTED_FORMATS = Set.of(16, 61, 80, 212);
+
+    private static final String SUPPORTED_TEXT = "supported formats: 16, 61, 80, 212";
+
+    private WfdbSignalReader() {
     }
 
     /**
@@ -47,9 +63,15 @@ public final class Format212Reader {
             WfdbSignalSpec first = header.signal(channels.get(0));
             for (int ch : channels) {
                 WfdbSignalSpec s = header.signal(ch);
-                if (s.format() != 212) {
+                if (!SUPPORTED_FORMATS.contains(s.format())) {
                     throw new WfdbFormatException(file, "unsupported signal format " + s.format()
-                            + " for signal " + ch + " (only format 212 is supported)");
+                            + " for signal " + ch + " (" + s.description() + "); " + SUPPORTED_TEXT);
+                }
+                if (s.format() != first.format()) {
+                    // WFDB itself requires one format per file; mixed widths would make frames ambiguous.
+                    throw new WfdbFormatException(file, "signals sharing the file disagree on the format ("
+                            + first.format() + " for signal " + channels.get(0) + ", " + s.format()
+                            + " for signal " + ch + ")");
                 }
                 if (s.samplesPerFrame() != 1 || s.skew() != 0) {
                     throw new WfdbFormatException(file, "unsupported multi-frequency or skewed signal " + ch
@@ -65,7 +87,8 @@ public final class Format212Reader {
             } catch (NoSuchFileException ex) {
                 throw new WfdbFormatException(file, "signal file not found", ex);
             }
-            short[][] decoded = decode(bytes, first.byteOffset(), channels.size(), header.samplesPerSignal(), file);
+            short[][] decoded = decode(first.format(), bytes, first.byteOffset(), channels.size(),
+                    header.samplesPerSignal(), file);
             for (int i = 0; i < channels.size(); i++) {
                 int ch = channels.get(i);
                 out[ch] = decoded[i];
@@ -126,18 +149,46 @@ public final class Format212Reader {
 
     /** Number of bytes format 212 uses for {@code totalSamples} samples (an odd last one takes 2). */
     public static long byteLength(long totalSamples) {
-        return (totalSamples / 2) * 3 + (totalSamples % 2) * 2;
+        return byteLength(212, totalSamples);
     }
 
     /**
-     * Decodes {@code nsig} interleaved format-212 signals from {@code bytes} starting at
-     * {@code offset}.
+     * Number of bytes {@code format} uses for {@code totalSamples} samples (all signals together).
+     *
+     * @throws IllegalArgumentException for a format outside {@link #SUPPORTED_FORMATS}
+     */
+    public static long byteLength(int format, long totalSamples) {
+        return switch (format) {
+            case 212 -> (totalSamples / 2) * 3 + (totalSamples % 2) * 2;
+            case 16, 61 -> totalSamples * 2;
+            case 80 -> totalSamples;
+            default -> throw new IllegalArgumentException("unsupported signal format " + format + "; "
+                    + SUPPORTED_TEXT);
+        };
+    }
+
+    /**
+     * Decodes {@code nsig} interleaved format-212 signals; same as {@code decode(212, ...)}.
+     *
+     * @see #decode(int, byte[], long, int, long, Path)
+     */
+    public static short[][] decode(byte[] bytes, long offset, int nsig, long samplesPerSignal, Path source)
+            throws WfdbFormatException {
+        return decode(212, bytes, offset, nsig, samplesPerSignal, source);
+    }
+
+    /**
+     * Decodes {@code nsig} interleaved signals stored in {@code format} from {@code bytes} starting
+     * at {@code offset}.
      *
      * @param samplesPerSignal expected samples per signal, or 0 to infer it from the data length
      * @param source           named in error messages
      */
-    public static short[][] decode(byte[] bytes, long offset, int nsig, long samplesPerSignal, Path source)
-            throws WfdbFormatException {
+    public static short[][] decode(int format, byte[] bytes, long offset, int nsig, long samplesPerSignal,
+                                   Path source) throws WfdbFormatException {
+        if (!SUPPORTED_FORMATS.contains(format)) {
+            throw new WfdbFormatException(source, "unsupported signal format " + format + "; " + SUPPORTED_TEXT);
+        }
         if (nsig <= 0) {
             throw new WfdbFormatException(source, "no signals to decode");
         }
@@ -148,18 +199,13 @@ public final class Format212Reader {
         }
         long nsamp = samplesPerSignal;
         if (nsamp == 0) {
-            long total = (dataBytes / 3) * 2 + (dataBytes % 3 == 2 ? 1 : 0);
-            if (dataBytes % 3 == 1 || total % nsig != 0) {
-                throw new WfdbFormatException(source, "length " + dataBytes
-                        + " bytes is not a whole number of format-212 frames of " + nsig + " signals");
-            }
-            nsamp = total / nsig;
+            nsamp = inferSamplesPerSignal(format, dataBytes, nsig, source);
         } else {
-            long expected = byteLength(nsamp * nsig);
+            long expected = byteLength(format, nsamp * nsig);
             if (dataBytes != expected) {
                 throw new WfdbFormatException(source, (dataBytes < expected ? "truncated" : "too long")
-                        + ": header says " + nsamp + " samples x " + nsig + " signals in format 212 = "
-                        + expected + " bytes" + (offset > 0 ? " after a " + offset + "-byte offset" : "")
+                        + ": header says " + nsamp + " samples x " + nsig + " signals in format " + format
+                        + " = " + expected + " bytes" + (offset > 0 ? " after a " + offset + "-byte offset" : "")
                         + ", file has " + dataBytes);
             }
         }
@@ -169,6 +215,55 @@ public final class Format212Reader {
         int n = (int) nsamp;
         short[][] out = new short[nsig][n];
         int p = (int) offset;
+        switch (format) {
+            case 212 -> decode212(bytes, p, out, n);
+            case 16 -> {
+                for (int t = 0; t < n; t++) {
+                    for (int c = 0; c < nsig; c++, p += 2) {
+                        out[c][t] = (short) ((bytes[p] & 0xFF) | (bytes[p + 1] << 8));
+                    }
+                }
+            }
+            case 61 -> {
+                for (int t = 0; t < n; t++) {
+                    for (int c = 0; c < nsig; c++, p += 2) {
+                        out[c][t] = (short) ((bytes[p] << 8) | (bytes[p + 1] & 0xFF));
+                    }
+                }
+            }
+            case 80 -> {
+                for (int t = 0; t < n; t++) {
+                    for (int c = 0; c < nsig; c++, p++) {
+                        out[c][t] = (short) ((bytes[p] & 0xFF) - 128);
+                    }
+                }
+            }
+            default -> throw new AssertionError(format);
+        }
+        return out;
+    }
+
+    private static long inferSamplesPerSignal(int format, long dataBytes, int nsig, Path source)
+            throws WfdbFormatException {
+        long total;
+        boolean whole;
+        if (format == 212) {
+            total = (dataBytes / 3) * 2 + (dataBytes % 3 == 2 ? 1 : 0);
+            whole = dataBytes % 3 != 1;
+        } else {
+            int width = format == 80 ? 1 : 2;
+            total = dataBytes / width;
+            whole = dataBytes % width == 0;
+        }
+        if (!whole || total % nsig != 0) {
+            throw new WfdbFormatException(source, "length " + dataBytes
+                    + " bytes is not a whole number of format-" + format + " frames of " + nsig + " signals");
+        }
+        return total / nsig;
+    }
+
+    private static void decode212(byte[] bytes, int p, short[][] out, int n) {
+        int nsig = out.length;
         if (nsig == 2) {
             short[] a = out[0];
             short[] b = out[1];
@@ -180,9 +275,9 @@ public final class Format212Reader {
                 a[i] = (short) (((b0 | ((b1 & 0x0F) << 8)) << 20) >> 20);
                 b[i] = (short) (((b2 | ((b1 & 0xF0) << 4)) << 20) >> 20);
             }
-            return out;
+            return;
         }
-        long total = nsamp * nsig;
+        long total = (long) n * nsig;
         int ch = 0;
         int t = 0;
         for (long k = 0; k < total; k += 2) {
@@ -203,6 +298,5 @@ public final class Format212Reader {
             }
             p += 3;
         }
-        return out;
     }
 }
