@@ -10,6 +10,12 @@ run="$1"; name="$2"; description="$3"; command="$4"
 dest="beatgan-core/src/main/resources/org/beatgan/pretrained/$name"
 mkdir -p "$dest"
 cp "$run/model.zip" "$dest/model.zip"
+# runs trained before model.zip carried a normal-beat score calibration get one from the validation
+# split (./beatgan score picks its threshold from it); set PROTOCOL / FOLD / SEED if the run used others
+if ! unzip -l "$dest/model.zip" | grep -q calibration.json; then
+  ./beatgan calibrate --model "$dest/model.zip" --out "$dest/model.zip" --protocol "${PROTOCOL:-beatgan}" \
+    --fold "${FOLD:-0}" --seed "${SEED:-0}" > /dev/null
+fi
 cp "$run/metrics.json" "$dest/metrics.json"
 cp "$run/epochs.jsonl" "$dest/epochs.jsonl"
 printf '%s\n' "$command" > "$dest/command.txt"

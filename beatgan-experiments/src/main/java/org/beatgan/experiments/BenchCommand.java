@@ -61,7 +61,7 @@ public final class BenchCommand implements Callable<Integer> {
     boolean profile;
 
     @Option(names = "--only", paramLabel = "MODEL", description = "Benchmark only the teacher or only the student "
-            + "(e.g. for a profile), or only the image rows (images).")
+            + "(e.g. for a profile), only the image rows (images), or only ./beatgan score on a real record (scoring).")
     String only;
 
     @Option(names = "--images", paramLabel = "SHAPES", split = ",", description = "Also the KD tutorial's image "
@@ -77,8 +77,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (batch < 2 || steps < 1 || warmup < 0) {
             throw new IllegalArgumentException("--batch must be >= 2, --steps >= 1, --warmup >= 0");
         }
-        if (only != null && !List.of("teacher", "student", "images").contains(only)) {
-            throw new IllegalArgumentException("--only " + only + ": expected teacher, student or images");
+        if (only != null && !List.of("teacher", "student", "images", "scoring").contains(only)) {
+            throw new IllegalArgumentException("--only " + only + ": expected teacher, student, images or scoring");
         }
         if ("images".equals(only) && images.isEmpty()) {
             throw new IllegalArgumentException("--only images needs --images SHAPES (e.g. --images 3x32x32,1x28x28)");
@@ -112,6 +112,14 @@ public final class BenchCommand implements Callable<Integer> {
         BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 32, 32), 1);
         if (only == null || only.equals("teacher")) out.put("teacher", model(teacher, tc, x));
         if (only == null || only.equals("student")) out.put("student", student(teacher, tc, x));
+        if (only == null || only.equals("scoring")) {
+            // ./beatgan score on a real record, whole and streamed, with the bench's teacher and student widths
+            Map<String, Object> scoring = new LinkedHashMap<>();
+            scoring.put("teacher", org.beatgan.experiments.bench.ScoringSpeed.measure(teacher, 2));
+            scoring.put("student", org.beatgan.experiments.bench.ScoringSpeed.measure(
+                    BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 2), 2));
+            out.put("scoring", scoring);
+        }
         List<Map<String, Object>> imageRows = new java.util.ArrayList<>();
         for (int[] sh : shapes) {
             imageRows.add(org.beatgan.experiments.bench.ImageSpeed.measure(sh[0], sh[1], sh[2], imageBatch,

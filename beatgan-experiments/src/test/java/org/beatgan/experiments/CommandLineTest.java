@@ -44,6 +44,46 @@ class CommandLineTest {
         assertEquals(3, Files.readAllLines(out.resolve("epochs.jsonl")).size());
     }
 
+    /** BeatGAN's 64-beat demo leaves 46 training beats: the default batch of 64 becomes one batch of all of them. */
+    @Test
+    void demoSmallerThanABatchTrainsInOneBatch(@TempDir Path out) throws Exception {
+        StringWriter err = new StringWriter();
+        int rc = Cli.execute(new TrainCommand(), new PrintWriter(err, true), "--data", demo(), "--epochs", "2",
+                "--ngf", "4", "--ndf", "4", "--lr", "1e-3", "--out", out.toString(), "--no-progress");
+        assertEquals(0, rc, err.toString());
+        JsonNode m = Json.MAPPER.readTree(out.resolve("metrics.json").toFile());
+        assertEquals(46, m.path("training").path("batchSize").asInt(), "the batch is the whole training set");
+        assertTrue(Files.readString(out.resolve("experiment.yaml")).contains("batchSize: 46"));
+        JsonNode first = Json.MAPPER.readTree(Files.readAllLines(out.resolve("epochs.jsonl")).get(0));
+        assertEquals(46, first.path("beats_per_s").asDouble() * first.path("seconds").asDouble(), 1e-6,
+                "one epoch trains on all 46 beats");
+        assertTrue(Double.isFinite(m.path("test").path("auc").asDouble()));
+    }
+
+    /** The detector against MIT-BIH's reference beats on two records, as a table. */
+    @Test
+    void detectPrintsPerRecordAndPooledFigures(@TempDir Path out) throws Exception {
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        int rc;
+        StringWriter err = new StringWriter();
+        try {
+            System.setOut(new java.io.PrintStream(printed, true));
+            rc = Cli.execute(new DetectCommand(), new PrintWriter(err, true), "--records", "100,203", "--json",
+                    out.resolve("d.json").toString());
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(0, rc, err.toString());
+        String table = printed.toString();
+        assertTrue(table.contains("\n100 ") && table.contains("\n203 ") && table.contains("\npooled "), table);
+        JsonNode d = Json.MAPPER.readTree(out.resolve("d.json").toFile());
+        assertEquals(2273 + 2980, d.path("pooled").path("reference").asInt(), "reference beats of 100 and 203");
+        assertTrue(d.path("pooled").path("truePositives").asInt() > 0.99 * (2273 + 2980), d.toString());
+        assertEquals(2, Cli.execute(new DetectCommand(), new PrintWriter(err, true), "--records", "999"));
+        assertTrue(err.toString().contains("999"), err.toString());
+    }
+
     /** The PyTorch step trace's initial weights, imported, then evaluated in both scoring modes. */
     @Test
     void importPyTorchWeightsThenEvaluateInBothScoringModes(@TempDir Path out) throws Exception {

@@ -236,29 +236,4 @@ public final class DetectorEvaluation {
                 r.reference(), r.truePositives(), r.falsePositives(), r.falseNegatives(), 100 * r.sensitivity(),
                 100 * r.positivePredictivity(), r.meanAbsOffsetMillis(), r.meanOffsetMillis()));
     }
-
-    /**
-     * Prints the table for BeatGAN's 44 MIT-BIH records: {@code DetectorEvaluation MITDB_DIR
-     * [--exclude-flutter] [record ...]}.
-     */
-    public static void main(String[] args) throws IOException {
-        if (args.length < 1) {
-            System.err.println("usage: DetectorEvaluation MITDB_DIR [--exclude-flutter] [record ...]");
-            System.exit(2);
-        }
-        Path dir = Paths.get(args[0]);
-        boolean exclude = false;
-        List<String> records = new ArrayList<>();
-        for (int i = 1; i < args.length; i++) {
-            if (args[i].equals("--exclude-flutter")) {
-                exclude = true;
-            } else {
-                records.add(args[i]);
-            }
-        }
-        if (records.isEmpty()) {
-            records = MitBihBeatDataset.BEATGAN_RECORDS;
-        }
-        System.out.print(table(evaluate(dir, records, exclude)));
-    }
 }
