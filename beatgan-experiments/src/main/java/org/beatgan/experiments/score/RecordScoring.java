@@ -285,8 +285,15 @@ final class RecordScoring {
                     + String.format(Locale.ROOT, "%.4g", threshold.value()) + ")", beats);
             files.add(TOP_BEATS);
         }
-        List<Row> flaggedRecordBeats = ranked.stream().filter(r -> r.flagged() && parts.get(r.part()).prepared() != null)
-                .limit(strips).toList();
+        // most anomalous flagged beats first, but never two in one strip: a run of PVCs would fill every strip
+        List<Row> flaggedRecordBeats = new ArrayList<>();
+        for (Row r : ranked) {
+            if (flaggedRecordBeats.size() >= strips) break;
+            if (!r.flagged() || parts.get(r.part()).prepared() == null) continue;
+            boolean near = flaggedRecordBeats.stream().anyMatch(o -> o.part() == r.part()
+                    && Math.abs(o.seconds() - r.seconds()) < 2 * STRIP_HALF_SECONDS);
+            if (!near) flaggedRecordBeats.add(r);
+        }
         if (!flaggedRecordBeats.isEmpty()) {
             Files.createDirectories(out.resolve(STRIPS));
         }
