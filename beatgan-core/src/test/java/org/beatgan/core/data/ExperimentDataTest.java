@@ -83,10 +83,15 @@ class ExperimentDataTest {
     }
 
     @Test
-    void tooFewTrainingBeatsForTheBatchIsReported() {
+    void aTrainingSetSmallerThanTheBatchTrainsInOneBatch() throws Exception {
         DataConfig cfg = new DataConfig(DataLocations.beatganDemo().toString(), "beatgan", 0, 10, 0, 0);
+        ExperimentData.Prepared p = ExperimentData.prepare(cfg, 1, 64);
+        assertEquals(10, p.batchSize(), "the batch shrinks to the 10 training beats");
+        assertEquals(10, p.data().train().next().numExamples());
+        DataConfig one = new DataConfig(DataLocations.beatganDemo().toString(), "beatgan", 0, 1, 0, 0);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ExperimentData.prepare(cfg, 1, 64));
-        assertTrue(e.getMessage().contains("batch size 64"), e.getMessage());
+                () -> ExperimentData.prepare(one, 1, 64));
+        assertTrue(e.getMessage().contains("Only 1 training beats") && e.getMessage().contains("at least 2"),
+                e.getMessage());
     }
 }
