@@ -57,8 +57,9 @@ final class DetachedDistillationTerms implements DetachedTerms {
     }
 
     /**
-     * The terms detached, or empty (with the reason logged) where a student tap is not one of the
-     * activations of the student family's fast step or a loss cannot be rebuilt on placeholders.
+     * The terms detached, or empty (with the reason logged) where a loss cannot be rebuilt on
+     * placeholders. Whether a training step can feed the activations they read is the trainer's
+     * decision, not this class's.
      *
      * @param resolved per term, per role, its resolved taps
      */
@@ -67,11 +68,6 @@ final class DetachedDistillationTerms implements DetachedTerms {
                                       Map<String, long[]> teacherShapes, List<String> teacherTaps,
                                       Collection<String> logged, List<String> adapters) {
         Set<String> acts = new LinkedHashSet<>(studentShapes.keySet());
-        if (!student.directStepActivations().containsAll(acts)) {
-            LOG.debug("distillation terms stay in the student graph: taps {} outside {}", acts,
-                    student.directStepActivations());
-            return Optional.empty();
-        }
         DetachedDistillationTerms d = new DetachedDistillationTerms(student, acts, logged, adapters);
         try {
             d.build(terms, resolved, studentShapes, teacherShapes, teacherTaps);

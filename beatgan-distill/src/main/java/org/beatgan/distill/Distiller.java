@@ -268,8 +268,8 @@ public final class Distiller implements LossExtension, Pretrainable {
     /**
      * The terms rebuilt in a graph of their own on the student's activations, sharing the student
      * graph's adapter arrays: present when no term keeps training state (CRD's memory bank, the
-     * probing losses' extra generator passes) and every student tap is an activation of the
-     * student family's fast step ({@link DistillableModel#directStepActivations()}).
+     * probing losses' extra generator passes). The trainer runs them on its fast step when that step
+     * computes every activation they read, and keeps the whole graph otherwise.
      */
     @Override
     public synchronized Optional<DetachedTerms> detachedTerms() {

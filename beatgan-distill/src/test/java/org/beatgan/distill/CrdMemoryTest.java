@@ -3,16 +3,18 @@ package org.beatgan.distill;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.beatgan.distill.loss.CrdLoss;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * CRD's memory bank outside the graph ({@link CrdLoss#update}): from both crd reference vectors'
+ * CRD's memory bank outside the graph ({@link CrdLoss#update}): from every crd reference vector's
  * inputs and embedding weights, the updated banks must equal {@code memory_after} and the
  * normalisation constants {@code extras.Z_s} / {@code extras.Z_t} (relative 1e-6, float64).
  */
@@ -21,19 +23,21 @@ class CrdMemoryTest {
     private static final double REL = 1e-6;
     private static final double ABS = 1e-9;
 
-    @Test
-    void basicSetsZFromTheBatch() throws Exception {
-        check("crd__basic.json");
+    /** Every crd vector present, whatever their names and number (the reference folder is data). */
+    @TestFactory
+    List<DynamicTest> everyCrdVectorsMemoryUpdate() throws Exception {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path f : ReferenceVector.files()) {
+            if (ReferenceVector.load(f).method().equals("crd")) {
+                tests.add(DynamicTest.dynamicTest(f.getFileName().toString(), () -> check(f)));
+            }
+        }
+        assertFalse(tests.isEmpty(), "no crd reference vectors in " + ReferenceVector.folder());
+        return tests;
     }
 
-    @Test
-    void fixedZKeepsTheGivenConstants() throws Exception {
-        check("crd__fixed_z.json");
-    }
-
-    private static void check(String file) throws Exception {
-        Path path = ReferenceVector.folder().resolve(file);
-        assertTrue(Files.isRegularFile(path), "missing reference vector " + path);
+    private static void check(Path path) throws Exception {
+        String file = path.getFileName().toString();
         JsonNode root = new ObjectMapper().readTree(path.toFile());
         JsonNode in = root.get("inputs");
         JsonNode w = root.get("weights");

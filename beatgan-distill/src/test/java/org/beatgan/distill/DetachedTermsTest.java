@@ -66,7 +66,11 @@ class DetachedTermsTest {
         BeatGanTrainer a = new BeatGanTrainer(viaDirect, cfg, List.of(direct));
         BeatGanTrainer b = new BeatGanTrainer(viaGraph, cfg.withStepEngine(TrainingConfig.StepEngine.GRAPH), List.of(graph));
         assertEquals(!GRAPH_ONLY.contains(name), a.usesDirectStep(), name + ": direct step");
-        assertEquals(!GRAPH_ONLY.contains(name), direct.detachedTerms().isPresent());
+        // the distiller detaches what it can; only the trainer decides whether its step can feed them
+        // (st and irg detach, but read D's logit, which the direct step does not compute)
+        if (!GRAPH_ONLY.contains(name)) {
+            assertTrue(direct.detachedTerms().isPresent(), name + ": detached terms");
+        }
         if (!a.usesDirectStep()) {
             return;
         }

@@ -60,6 +60,9 @@ class RelationalLossSafetyTest {
                 Map.of("feat", shapes(24))));
         c.add(new Case("cc", "{\"gamma\": 0.4, \"P_order\": 2, \"embed\": true}", Map.of("feat", shapes(12)),
                 Map.of("feat", shapes(16))));
+        // an embedding width of its own (the reference README's embed_dim), neither width
+        c.add(new Case("cc", "{\"gamma\": 0.4, \"P_order\": 2, \"embed\": true, \"embed_dim\": 5}",
+                Map.of("feat", shapes(12)), Map.of("feat", shapes(16))));
         c.add(new Case("irg", "{}",
                 Map.of("feats", shapes(new long[]{4, 16}, new long[]{8, 8}), "emb", shapes(8), "logits", shapes(5)),
                 Map.of("feats", shapes(new long[]{6, 16}, new long[]{12, 8}), "emb", shapes(12), "logits", shapes(5))));

@@ -62,13 +62,10 @@ public final class ActivationNames {
 
     /** Every documented activation of the real-data path, in graph order. */
     public static java.util.List<String> all() {
-        var names = new java.util.ArrayList<String>();
-        for (int k = 1; k <= 5; k++) names.add(gEnc(k));
-        names.add(G_LATENT);
-        for (int k = 1; k <= 5; k++) names.add(gDec(k));
-        names.add(G_OUT);
-        names.add(G_SCORE);
-        for (int k = 1; k <= 5; k++) names.add(dEnc(k));
+        var names = new java.util.ArrayList<String>(BeatGanArchitecture.generatorActivations());
+        for (BeatGanArchitecture.Layer l : BeatGanArchitecture.encoder(BeatGanArchitecture.D)) {
+            names.add(l.activationName());
+        }
         names.add(D_LOGIT);
         names.add(D_PROB);
         return names;

@@ -336,11 +336,6 @@ public final class BeatGanGraph implements DistillableModel {
         };
     }
 
-    @Override
-    public Set<String> directStepActivations() {
-        return org.beatgan.core.model.direct.DirectTrainingStep.ACTIVATIONS;
-    }
-
     /** Per-beat anomaly score (mean squared reconstruction error), inference mode. */
     public INDArray scores(INDArray x) {
         return activations(x, ActivationNames.G_SCORE).get(ActivationNames.G_SCORE);
@@ -364,8 +359,9 @@ public final class BeatGanGraph implements DistillableModel {
      * against {@code beats}: how the anomaly score responds to a change of an inner activation.
      */
     public GeneratorPass applyGeneratorFrom(String scope, String activation, SDVariable value, SDVariable beats) {
-        for (int k = 1; k <= 5; k++) {
-            if (ActivationNames.gEnc(k).equals(activation)) {
+        List<BeatGanArchitecture.Layer> encoder = BeatGanArchitecture.encoder(BeatGanArchitecture.G_ENCODER);
+        for (int k = 1; k <= encoder.size(); k++) {
+            if (encoder.get(k - 1).activationName().equals(activation)) {
                 return BeatGanGraphBuilder.reapplyGenerator(this, scope, value, k, beats);
             }
         }

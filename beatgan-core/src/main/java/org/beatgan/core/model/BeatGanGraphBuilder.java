@@ -25,9 +25,6 @@ import static org.beatgan.core.model.ActivationNames.*;
  */
 public final class BeatGanGraphBuilder {
 
-    private static final double LEAKY_SLOPE = 0.2;
-    private static final double BN_EPS = 1e-5;
-
     private final BeatGanConfig config;
     private final DataType dtype;
     private final SameDiff sd;
@@ -138,9 +135,7 @@ public final class BeatGanGraphBuilder {
     private GeneratorPass generator(SDVariable input, int fromStage, SDVariable beats, List<ParamSpec> params,
                                     List<BatchNormStats> bns) {
         SDVariable act5 = encoderBody("G", input, fromStage, params, bns, false);
-        SDVariable latent = conv(scoped(G_LATENT), act5, weight("G/enc/conv6/W",
-                new long[]{10, config.ndf() * 16L, config.nz()}, (config.ndf() * 16L + config.nz()) * 10,
-                params, false), 10, 1, 0);
+        SDVariable latent = layer(BeatGanArchitecture.latent(), act5, scoped(G_LATENT), null, 0, params, bns, false);
         SDVariable out = decoder(latent, params, bns);
         SDVariable score = sd.math().square(out.sub(beats)).mean(scoped(G_SCORE), 1, 2);
         return new GeneratorPass(scope, out, score);
@@ -151,9 +146,10 @@ public final class BeatGanGraphBuilder {
     }
 
     /**
-     * Encoder body shared by G and D: Conv(nc->ndf)+LReLU, then 4x [Conv(c->2c)+BN+LReLU], ending
-     * at (ndf*16) x 10. Generator and discriminator each own one set of weights.
+     * Encoder body shared by G and D ({@link BeatGanArchitecture#encoder}), ending at (ndf*16) x 10.
+     * Generator and discriminator each own one set of weights.
      *
+     * @param prefix      "G", "D" (the discriminator on real beats) or a further D pass ("Dfake", "Dadv")
      * @param fromStage   0: {@code input} is beats; k (1..5): {@code input} is activation k
      * @param params      where new parameters are recorded; null to reuse the graph's
      * @param bns         where the pass publishes its batch statistics; null for passes that publish none
@@ -161,31 +157,26 @@ public final class BeatGanGraphBuilder {
      */
     private SDVariable encoderBody(String prefix, SDVariable input, int fromStage, List<ParamSpec> params,
                                    List<BatchNormStats> bns, boolean stopWeights) {
-        String paramPrefix = prefix.equals("G") ? "G/enc" : "D";
+        String paramPrefix = prefix.equals("G") ? BeatGanArchitecture.G_ENCODER : BeatGanArchitecture.D;
+        List<BeatGanArchitecture.Layer> layers = BeatGanArchitecture.encoder(paramPrefix);
         SDVariable h = input;
-        for (int k = fromStage + 1; k <= 5; k++) {
-            long cIn = k == 1 ? config.nc() : config.ndf() << (k - 2);
-            long c = config.ndf() << (k - 1);
-            long len = config.isize() >> k;
-            h = conv(null, h, weight(paramPrefix + "/conv" + k + "/W", new long[]{4, cIn, c}, (cIn + c) * 4,
-                    params, stopWeights), 4, 2, 1);
-            if (k > 1) {
-                // D's passes publish their statistics under their own prefix (Dfake/bn2/batch_mean)
-                String statistics = (prefix.equals("G") ? paramPrefix : prefix) + "/bn" + k;
-                h = batchNorm(statistics, paramPrefix + "/bn" + k, h, c, len, params, bns, stopWeights);
-            }
-            h = sd.nn().leakyRelu(actName(prefix, k), h, LEAKY_SLOPE);
+        long length = config.isize() >> fromStage;
+        for (int k = fromStage + 1; k <= BeatGanArchitecture.ENCODER_STAGES; k++) {
+            BeatGanArchitecture.Layer l = layers.get(k - 1);
+            // D's further passes publish their statistics under their own prefix (Dfake/bn2/batch_mean)
+            String statistics = l.batchNorm() == null || prefix.equals("G") || prefix.equals("D") ? l.batchNorm()
+                    : prefix + l.batchNorm().substring(paramPrefix.length());
+            length = l.outputLength(length);
+            h = layer(l, h, actName(prefix, k), statistics, length, params, bns, stopWeights);
         }
         return h;
     }
 
-    /** Discriminator: encoder body plus Conv(ndf*16 -> 1, k10); returns the (B, 1, 1) logit. */
+    /** Discriminator: encoder body plus its head; returns the (B, 1, 1) logit. */
     private SDVariable discriminatorLogit(String prefix, SDVariable input, List<ParamSpec> params,
                                           List<BatchNormStats> bns, boolean stopWeights) {
         SDVariable features = encoderBody(prefix, input, 0, params, bns, stopWeights);
-        long c = config.ndf() * 16L;
-        return conv(null, features, weight("D/conv6/W", new long[]{10, c, 1}, (c + 1) * 10, params,
-                stopWeights), 10, 1, 0);
+        return layer(BeatGanArchitecture.discriminatorHead(), features, null, null, 0, params, bns, stopWeights);
     }
 
     private String actName(String prefix, int k) {
@@ -199,26 +190,41 @@ public final class BeatGanGraphBuilder {
         }
     }
 
-    /** Decoder: ConvT(nz->ngf*16,k10)+BN+ReLU, 4x [ConvT(c->c/2,k4,s2)+BN+ReLU], ConvT(->nc)+Tanh. */
+    /** Decoder: the table's transposed convolutions from the latent (length 1) to the beat. */
     private SDVariable decoder(SDVariable z, List<ParamSpec> params, List<BatchNormStats> bns) {
-        long c = config.ngf() * 16L;
-        long len = 10;
-        SDVariable h = deconv(z, weight("G/dec/convT1/W", new long[]{1, 10, c, config.nz()},
-                (config.nz() + c) * 10, params, false), 10, 1, 0);
-        h = batchNorm("G/dec/bn1", "G/dec/bn1", h, c, len, params, bns, false);
-        h = sd.nn().relu(scoped(gDec(1)), h, 0.0);
-        for (int k = 2; k <= 5; k++) {
-            long c2 = c / 2;
-            len *= 2;
-            h = deconv(h, weight("G/dec/convT" + k + "/W", new long[]{1, 4, c2, c}, (c + c2) * 4,
-                    params, false), 4, 2, 1);
-            h = batchNorm("G/dec/bn" + k, "G/dec/bn" + k, h, c2, len, params, bns, false);
-            h = sd.nn().relu(scoped(gDec(k)), h, 0.0);
-            c = c2;
+        SDVariable h = z;
+        long length = 1;
+        for (BeatGanArchitecture.Layer l : BeatGanArchitecture.decoder()) {
+            length = l.outputLength(length);
+            h = layer(l, h, scoped(l.activationName()), l.batchNorm(), length, params, bns, false);
         }
-        h = deconv(h, weight("G/dec/convT6/W", new long[]{1, 4, config.nc(), c}, (c + config.nc()) * 4,
-                params, false), 4, 2, 1);
-        return sd.nn().tanh(scoped(G_OUT), h);
+        return h;
+    }
+
+    /**
+     * One table layer: convolution (or transposed convolution), batch norm, activation, its output
+     * named {@code name} (null: unnamed).
+     *
+     * @param statistics   where the batch norm publishes its batch statistics
+     * @param outputLength the layer's output length (batch-norm statistics count it)
+     */
+    private SDVariable layer(BeatGanArchitecture.Layer l, SDVariable in, String name, String statistics,
+                             long outputLength, List<ParamSpec> params, List<BatchNormStats> bns,
+                             boolean stopWeights) {
+        SDVariable w = weight(l.weight(), l.weightShape(config), l.fanSum(config), params, stopWeights);
+        boolean last = l.batchNorm() == null && l.activation() == BeatGanArchitecture.Activation.NONE;
+        SDVariable h = l.kind() == BeatGanArchitecture.Kind.CONV
+                ? conv(last ? name : null, in, w, l.kernel(), l.stride(), l.pad())
+                : deconv(in, w, l.kernel(), l.stride(), l.pad());
+        if (l.batchNorm() != null) {
+            h = batchNorm(statistics, l.batchNorm(), h, l.outChannels(config), outputLength, params, bns, stopWeights);
+        }
+        return switch (l.activation()) {
+            case LEAKY_RELU -> sd.nn().leakyRelu(name, h, BeatGanArchitecture.LEAKY_SLOPE);
+            case RELU -> sd.nn().relu(name, h, 0.0);
+            case TANH -> sd.nn().tanh(name, h);
+            case NONE -> last || name == null ? h : sd.identity(name, h);
+        };
     }
 
     private SDVariable conv(String name, SDVariable in, SDVariable w, int kernel, int stride, int pad) {
@@ -281,7 +287,7 @@ public final class BeatGanGraphBuilder {
         }
         SDVariable useMean = batchMean.mul(bnTraining).add(runMean.mul(bnInference));
         SDVariable useVar = batchVar.mul(bnTraining).add(runVar.mul(bnInference));
-        return new NativeBatchNorm(sd, h, useMean, useVar, gamma, beta, BN_EPS, 1).outputVariable();
+        return new NativeBatchNorm(sd, h, useMean, useVar, gamma, beta, BeatGanArchitecture.BN_EPS, 1).outputVariable();
     }
 
     private SDVariable weight(String name, long[] shape, long fanSum, List<ParamSpec> params,

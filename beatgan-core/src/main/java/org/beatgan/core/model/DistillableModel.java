@@ -75,11 +75,4 @@ public interface DistillableModel {
         public enum Form { FLATTEN, BATCH_AS_CLASSES, BINARY }
     }
 
-    /**
-     * The activations a family's fast training step computes outside the graph, for terms that
-     * can be evaluated on them alone (BeatGAN's direct step); none by default.
-     */
-    default Set<String> directStepActivations() {
-        return Set.of();
-    }
 }

@@ -1,6 +1,6 @@
 package org.beatgan.core.model;
 
-import org.beatgan.core.model.GeneratorInference.Kind;
+import org.beatgan.core.model.BeatGanArchitecture.Kind;
 import org.beatgan.core.model.GeneratorInference.Layer;
 
 import java.util.ArrayList;
@@ -19,6 +19,8 @@ import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
  * (C, B, L), so a layer over the whole batch is one matrix product.
  */
 final class GemmGenerator {
+
+    private static final float LEAKY_SLOPE = (float) BeatGanArchitecture.LEAKY_SLOPE;
 
     private interface Step {
         float[] run(float[] in);
@@ -142,7 +144,7 @@ final class GemmGenerator {
      * weights w[k][ci][co] rearranged to rows per output channel with the bias last.
      */
     private Step conv(float[] w, float[] bias, int ci, int co, int li, int lo, int k, int s, int p,
-                      GeneratorInference.Activation act, float[] out) {
+                      BeatGanArchitecture.Activation act, float[] out) {
         int rows = ci * k + 1;
         int n = batch * lo;
         float[] m = new float[co * rows];
@@ -183,7 +185,7 @@ final class GemmGenerator {
      * at output position li s - p + k. Weights w[0][k][co][ci] are already rows per (co, k).
      */
     private Step deconv(float[] w, float[] bias, int ci, int co, int li, int lo, int k, int s, int p,
-                        GeneratorInference.Activation act, float[] out) {
+                        BeatGanArchitecture.Activation act, float[] out) {
         int n = batch * li;
         float[] m = new float[co * k * ci];
         for (int t = 0; t < k; t++) {
@@ -220,11 +222,11 @@ final class GemmGenerator {
         return offset <= 0 ? 0 : (offset + s - 1) / s;
     }
 
-    private static void activate(float[] a, GeneratorInference.Activation act) {
+    private static void activate(float[] a, BeatGanArchitecture.Activation act) {
         switch (act) {
             case LEAKY_RELU -> {
                 for (int i = 0; i < a.length; i++) {
-                    a[i] = Math.max(a[i], 0.2f * a[i]);
+                    a[i] = Math.max(a[i], LEAKY_SLOPE * a[i]);
                 }
             }
             case RELU -> {

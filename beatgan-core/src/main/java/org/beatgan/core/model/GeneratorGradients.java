@@ -25,7 +25,7 @@ import java.util.Map;
  */
 public final class GeneratorGradients {
 
-    private static final double LEAKY_SLOPE = 0.2;
+    private static final double LEAKY_SLOPE = BeatGanArchitecture.LEAKY_SLOPE;
     private static final String LOSS = "score_sum";
 
     private final BeatGanConfig config;
@@ -44,7 +44,7 @@ public final class GeneratorGradients {
             SDVariable w = sd.constant("w" + i, l.weight());
             SDVariable b = sd.constant("b" + i, l.bias());
             i++;
-            if (l.kind() == GeneratorInference.Kind.CONV) {
+            if (l.kind() == BeatGanArchitecture.Kind.CONV) {
                 h = sd.cnn().conv1d(h, w, b, Conv1DConfig.builder().k(l.kernel()).s(l.stride()).p(l.pad()).d(1)
                         .paddingMode(PaddingMode.VALID).dataFormat("NCW").build());
             } else {

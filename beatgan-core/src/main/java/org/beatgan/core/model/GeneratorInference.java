@@ -17,6 +17,9 @@ import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import org.beatgan.core.model.BeatGanArchitecture.Activation;
+import org.beatgan.core.model.BeatGanArchitecture.Kind;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -40,13 +43,10 @@ import java.util.Set;
  */
 public final class GeneratorInference {
 
-    private static final double LEAKY_SLOPE = 0.2;
-    private static final double BN_EPS = 1e-5;
+    private static final double LEAKY_SLOPE = BeatGanArchitecture.LEAKY_SLOPE;
+    private static final double BN_EPS = BeatGanArchitecture.BN_EPS;
 
-    enum Kind { CONV, DECONV }
-
-    enum Activation { LEAKY_RELU, RELU, TANH, NONE }
-
+    /** A table layer ({@link BeatGanArchitecture.Layer}) with its batch norm folded into weight and bias. */
     record Layer(String output, Kind kind, INDArray weight, INDArray bias, int kernel, int stride,
                          int pad, Activation activation) {
 
@@ -57,7 +57,7 @@ public final class GeneratorInference {
         }
     }
 
-    private static final Set<String> PROVIDED = provided();
+    private static final Set<String> PROVIDED = BeatGanArchitecture.generatorActivations();
 
     private final BeatGanConfig config;
     private final DataType dtype;
@@ -85,19 +85,10 @@ public final class GeneratorInference {
     /** Copies the generator's weights and running statistics out of {@code graph}, folding each batch norm. */
     public static GeneratorInference of(BeatGanGraph graph) {
         GeneratorInference g = new GeneratorInference(graph.config(), graph.dataType());
-        g.layers.add(g.layer(Kind.CONV, graph, ActivationNames.gEnc(1), "G/enc/conv1/W", null, 4, 2, 1, Activation.LEAKY_RELU));
-        for (int k = 2; k <= 5; k++) {
-            g.layers.add(g.layer(Kind.CONV, graph, ActivationNames.gEnc(k), "G/enc/conv" + k + "/W", "G/enc/bn" + k, 4, 2, 1,
-                    Activation.LEAKY_RELU));
+        for (BeatGanArchitecture.Layer l : BeatGanArchitecture.generator()) {
+            g.layers.add(g.layer(l.kind(), graph, l.activationName(), l.weight(), l.batchNorm(), l.kernel(), l.stride(),
+                    l.pad(), l.activation()));
         }
-        g.layers.add(g.layer(Kind.CONV, graph, ActivationNames.G_LATENT, "G/enc/conv6/W", null, 10, 1, 0, Activation.NONE));
-        g.layers.add(g.layer(Kind.DECONV, graph, ActivationNames.gDec(1), "G/dec/convT1/W", "G/dec/bn1", 10, 1, 0,
-                Activation.RELU));
-        for (int k = 2; k <= 5; k++) {
-            g.layers.add(g.layer(Kind.DECONV, graph, ActivationNames.gDec(k), "G/dec/convT" + k + "/W", "G/dec/bn" + k, 4, 2,
-                    1, Activation.RELU));
-        }
-        g.layers.add(g.layer(Kind.DECONV, graph, ActivationNames.G_OUT, "G/dec/convT6/W", null, 4, 2, 1, Activation.TANH));
         return g;
     }
 
@@ -298,16 +289,6 @@ public final class GeneratorInference {
         INDArray scale = gamma.div(Transforms.sqrt(var.add(BN_EPS), false));
         w.muli(scale.reshape(broadcastShape(w.rank(), channelAxis, channels)));
         return beta.sub(mean.mul(scale));
-    }
-
-    private static Set<String> provided() {
-        Set<String> names = new LinkedHashSet<>();
-        for (int k = 1; k <= 5; k++) names.add(ActivationNames.gEnc(k));
-        names.add(ActivationNames.G_LATENT);
-        for (int k = 1; k <= 5; k++) names.add(ActivationNames.gDec(k));
-        names.add(ActivationNames.G_OUT);
-        names.add(ActivationNames.G_SCORE);
-        return Collections.unmodifiableSet(names);
     }
 
     private static long[] broadcastShape(int rank, int axis, long channels) {

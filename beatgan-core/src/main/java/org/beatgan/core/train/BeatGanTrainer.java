@@ -4,19 +4,15 @@ import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraph.Network;
 import org.beatgan.core.model.BeatGanGraph.StatisticsPass;
 import org.beatgan.core.model.direct.DirectTrainingStep;
-import org.beatgan.core.util.QuietStdout;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 import static org.beatgan.core.model.ActivationNames.*;
 
@@ -27,10 +23,11 @@ import static org.beatgan.core.model.ActivationNames.*;
  * updates, each extension receives the outputs it asked for from the generator pass (its
  * {@link LossExtension#afterStep}), as the batch-norm running statistics do.
  *
- * <p>The gradients come from {@link DirectTrainingStep} unless the config asks for the graph or an
- * extension's terms need the graph ({@link LossExtension#detachedTerms} empty, or reading
- * activations the direct step does not have); detached terms are evaluated on the direct step's
- * activations and their gradients join its backward pass.
+ * <p>The gradients come from a {@link BeatGanStepEngine} that this trainer alone chooses: the direct
+ * engine ({@link DirectTrainingStep}) unless the config asks for the graph or an extension's terms
+ * need it ({@link LossExtension#detachedTerms} empty, or reading activations the direct step does not
+ * have), else the SameDiff graph. Both run the same step: D's pass, D's update (BeatGAN's order),
+ * G's pass, the updates, each applied only after the losses it follows from were found finite.
  */
 public final class BeatGanTrainer implements ObservableTraining {
 
@@ -44,12 +41,9 @@ public final class BeatGanTrainer implements ObservableTraining {
     private final Map<String, String> logged = new LinkedHashMap<>();
     /** Logged losses checked for NaN before an update: those of the G pass, and all of them. */
     private final List<String> gLosses;
-    private final List<String> allLosses;
     private final List<TrainingListener> listeners = new ArrayList<>();
-    /** The hand-written step, or null when the graph computes the gradients. */
-    private final DirectTrainingStep direct;
-    /** The extensions' terms detached from the graph, for the direct step. */
-    private final List<DetachedTerms> detached;
+    /** What computes the gradients: the graph or the direct step. */
+    private final BeatGanStepEngine engine;
     private int dReinits;
     private long iteration;
 
@@ -84,7 +78,6 @@ public final class BeatGanTrainer implements ObservableTraining {
         dOutputs.addAll(graph.batchStatisticOutputs(StatisticsPass.D_FAKE));
         gOutputs.addAll(logged.values().stream().filter(v -> !dOutputs.contains(v)).toList());
         gLosses = logged.values().stream().filter(gOutputs::contains).toList();
-        allLosses = List.copyOf(logged.values());
         gOutputs.addAll(graph.batchStatisticOutputs(StatisticsPass.G));
         // G's pass runs D again (on G(x) and on the beats): in PyTorch those passes move D's statistics too
         gOutputs.addAll(graph.batchStatisticOutputs(StatisticsPass.D_ADVERSARIAL));
@@ -92,26 +85,10 @@ public final class BeatGanTrainer implements ObservableTraining {
         for (LossExtension e : extensions) {
             e.stepOutputs().stream().filter(v -> !gOutputs.contains(v)).forEach(gOutputs::add);
         }
-        detached = detachedTerms(this.extensions);
-        direct = config.stepEngine() == TrainingConfig.StepEngine.DIRECT && detached != null
-                ? new DirectTrainingStep(graph) : null;
-        if (direct == null && !graph.sameDiff().hasGradientFunction()) {
-            QuietStdout.run(() -> graph.sameDiff().createGradFunction());
-        }
-    }
-
-    /** Every extension's detached terms, or null if one has none or reads what the direct step lacks. */
-    private static List<DetachedTerms> detachedTerms(List<LossExtension> extensions) {
-        List<DetachedTerms> terms = new ArrayList<>();
-        for (LossExtension e : extensions) {
-            Optional<DetachedTerms> t = e.detachedTerms();
-            if (t.isEmpty() || !e.stepOutputs().isEmpty()
-                    || !DirectTrainingStep.ACTIVATIONS.containsAll(t.get().activations())) {
-                return null;
-            }
-            terms.add(t.get());
-        }
-        return terms;
+        Optional<DirectStepEngine> direct = config.stepEngine() == TrainingConfig.StepEngine.DIRECT
+                ? DirectStepEngine.of(graph, this.extensions, optG.variables()) : Optional.empty();
+        engine = direct.isPresent() ? direct.get()
+                : new GraphStepEngine(graph, dOutputs, optD.variables(), gOutputs, optG.variables());
     }
 
     public boolean hasExtensions() {
@@ -120,7 +97,12 @@ public final class BeatGanTrainer implements ObservableTraining {
 
     /** True when steps run {@link DirectTrainingStep}, false when they run the SameDiff graph. */
     public boolean usesDirectStep() {
-        return direct != null;
+        return engine instanceof DirectStepEngine;
+    }
+
+    /** The step engine in words, for the log. */
+    public String stepEngine() {
+        return engine.describe();
     }
 
     public BeatGanGraph graph() {
@@ -210,11 +192,22 @@ public final class BeatGanTrainer implements ObservableTraining {
         for (LossExtension e : extensions) {
             feed.putAll(e.feed(batch));
         }
+        // one path for both engines; in BeatGAN's order G's pass sees the updated D, in the
+        // simultaneous order both gradients come from the same parameters
         boolean beatganOrder = config.stepOrder() == TrainingConfig.StepOrder.BEATGAN;
-        Outputs out = direct != null ? directStep(feed, beatganOrder, epoch)
-                : beatganOrder ? graphStep(feed, epoch) : simultaneousGraphStep(feed, epoch);
-        Map<String, INDArray> outD = out.d();
-        Map<String, INDArray> outG = out.g();
+        OutAndGrad d = engine.discriminator(feed);
+        checkFinite(d.getOutputs(), List.of(LOSS_D_REAL, LOSS_D_FAKE), epoch);
+        if (beatganOrder) {
+            optD.step(d.getGradients(), epoch);
+        }
+        OutAndGrad g = engine.generator(feed);
+        checkFinite(g.getOutputs(), gLosses, epoch);
+        if (!beatganOrder) {
+            optD.step(d.getGradients(), epoch);
+        }
+        optG.step(g.getGradients(), epoch);
+        Map<String, INDArray> outD = d.getOutputs();
+        Map<String, INDArray> outG = g.getOutputs();
         long beats = x.size(0);
         graph.updateRunningStatisticsAfterStep(outD, outG, beats);
         for (LossExtension e : extensions) {
@@ -235,93 +228,6 @@ public final class BeatGanTrainer implements ObservableTraining {
         double seconds = (System.nanoTime() - t0) / 1e9;
         for (TrainingListener l : listeners) l.onIteration(epoch, iteration, stats, (int) beats, seconds);
         return stats;
-    }
-
-    /** Outputs of the D and the G pass (the same map when one pass computed both). */
-    private record Outputs(Map<String, INDArray> d, Map<String, INDArray> g) {
-    }
-
-    /** Each update is applied only after the losses it follows from were found finite. */
-    private Outputs directStep(Map<String, INDArray> feed, boolean beatganOrder, int epoch) {
-        OutAndGrad d = direct.discriminator(feed.get(INPUT));
-        checkFinite(d.getOutputs(), List.of(LOSS_D_REAL, LOSS_D_FAKE), epoch);
-        if (beatganOrder) {
-            optD.step(d.getGradients(), epoch);
-        }
-        TermsOnActivations terms = new TermsOnActivations(feed);
-        OutAndGrad g = direct.generator(detached.isEmpty() ? null : terms);
-        Map<String, INDArray> outG = new LinkedHashMap<>(g.getOutputs());
-        outG.putAll(terms.outputs);
-        Map<String, INDArray> gradG = new LinkedHashMap<>(g.getGradients());
-        gradG.putAll(terms.variableGradients);
-        for (String v : optG.variables()) {
-            gradG.computeIfAbsent(v, name -> Nd4j.zeros(graph.dataType(), graph.array(name).shape()));
-        }
-        checkFinite(outG, gLosses, epoch);
-        if (!beatganOrder) {
-            optD.step(d.getGradients(), epoch);
-        }
-        optG.step(gradG, epoch);
-        return new Outputs(d.getOutputs(), outG);
-    }
-
-    /** The detached terms of every extension as one set of terms for the direct step; keeps their outputs. */
-    private final class TermsOnActivations implements DirectTrainingStep.ActivationTerms {
-        private final Map<String, INDArray> feed;
-        final Map<String, INDArray> outputs = new LinkedHashMap<>();
-        final Map<String, INDArray> variableGradients = new LinkedHashMap<>();
-
-        TermsOnActivations(Map<String, INDArray> feed) {
-            this.feed = feed;
-        }
-
-        @Override
-        public Set<String> activations() {
-            Set<String> names = new LinkedHashSet<>();
-            detached.forEach(t -> names.addAll(t.activations()));
-            return names;
-        }
-
-        @Override
-        public Map<String, INDArray> gradients(Map<String, INDArray> activations) {
-            Map<String, INDArray> byActivation = new LinkedHashMap<>();
-            for (DetachedTerms t : detached) {
-                Map<String, INDArray> own = new LinkedHashMap<>();
-                t.activations().forEach(a -> own.put(a, activations.get(a)));
-                OutAndGrad r = t.evaluate(feed, own);
-                outputs.putAll(r.getOutputs());
-                r.getGradients().forEach((name, grad) -> {
-                    if (own.containsKey(name)) {
-                        byActivation.merge(name, grad, INDArray::add);
-                    } else {
-                        variableGradients.put(name, grad);
-                    }
-                });
-            }
-            return byActivation;
-        }
-    }
-
-    private Outputs graphStep(Map<String, INDArray> feed, int epoch) {
-        OutAndGrad d = graph.sameDiff().calculateGradientsAndOutputs(feed, dOutputs, optD.variables());
-        checkFinite(d.getOutputs(), List.of(LOSS_D_REAL, LOSS_D_FAKE), epoch);
-        optD.step(d.getGradients(), epoch);
-        OutAndGrad g = graph.sameDiff().calculateGradientsAndOutputs(feed, gOutputs, optG.variables());
-        checkFinite(g.getOutputs(), gLosses, epoch);
-        optG.step(g.getGradients(), epoch);
-        return new Outputs(d.getOutputs(), g.getOutputs());
-    }
-
-    private Outputs simultaneousGraphStep(Map<String, INDArray> feed, int epoch) {
-        Set<String> outputs = new LinkedHashSet<>(dOutputs);
-        outputs.addAll(gOutputs);
-        List<String> vars = new ArrayList<>(optD.variables());
-        vars.addAll(optG.variables());
-        OutAndGrad both = graph.sameDiff().calculateGradientsAndOutputs(feed, new ArrayList<>(outputs), vars);
-        checkFinite(both.getOutputs(), allLosses, epoch);
-        optD.step(both.getGradients(), epoch);
-        optG.step(both.getGradients(), epoch);
-        return new Outputs(both.getOutputs(), both.getOutputs());
     }
 
     private void checkFinite(Map<String, INDArray> outputs, List<String> names, int epoch) {

@@ -160,8 +160,7 @@ public final class TrainingRun {
      */
     private int start() throws IOException {
         Files.createDirectories(options.outDir());
-        LOG.info("{}: training step {}", options.outDir(), trainer.usesDirectStep()
-                ? "direct (BeatGAN's step on native kernels" + (trainer.hasExtensions() ? ", terms detached" : "") + ")"
+        LOG.info("{}: training step {}", options.outDir(), trainer.usesDirectStep() ? trainer.stepEngine()
                 : "through the SameDiff graph" + (trainer.config().stepEngine() == TrainingConfig.StepEngine.GRAPH
                 ? " (stepEngine GRAPH)" : " (the extension terms need it)"));
         if (options.resume()) {

@@ -21,22 +21,29 @@ import java.util.Set;
  * expansion on normalized features, {@code Corr = sum_{p<=P} exp(-2 gamma) (2 gamma)^p / p! S^p}
  * with {@code S = X X^T} (element-wise powers), must match the teacher's: {@code mse(Corr_s, Corr_t)}.
  *
- * <p>With {@code embed: true} the student first goes through a trainable linear embedding to the
- * teacher's width ({@code embed.W} (Dt, Ds), {@code embed.b} (Dt), PyTorch Linear layout and
- * default initialisation), the adapter this loss owns; without it no adapter is needed (the
- * relation matrices are (B, B) whatever the widths).
+ * <p>With {@code embed: true} the student first goes through a trainable linear embedding of width
+ * {@code embed_dim} (De, default the teacher's width Dt: {@code embed.W} (De, Ds), {@code embed.b}
+ * (De), PyTorch Linear layout and default initialisation), the adapter this loss owns; De is free
+ * because the relation matrices are (B, B) whatever the widths, and without the embedding no adapter
+ * is needed.
  */
 public final class CorrelationCongruenceLoss implements DistillationLoss {
 
     private final double gamma;
     private final int order;
     private final boolean embed;
+    /** Embedding width, 0: the teacher's. */
+    private final int embedDim;
 
     public CorrelationCongruenceLoss(LossParams params) {
-        params.allowOnly(Set.of("gamma", "P_order", "embed"));
+        params.allowOnly(Set.of("gamma", "P_order", "embed", "embed_dim"));
         this.gamma = params.positive("gamma", 0.4);
         this.order = params.positiveInt("P_order", 2);
         this.embed = params.bool("embed", false);
+        this.embedDim = params.count("embed_dim", 0);
+        if (embedDim > 0 && !embed) {
+            throw new IllegalArgumentException("cc: embed_dim = " + embedDim + " needs embed: true");
+        }
     }
 
 
@@ -52,7 +59,7 @@ public final class CorrelationCongruenceLoss implements DistillationLoss {
         Tensor tt = in.teacherOne("feat");
         SDVariable s = DistillOps.flatten(sd, st);
         if (embed) {
-            long ds = st.perSample(), de = tt.perSample();
+            long ds = st.perSample(), de = embedDim > 0 ? embedDim : tt.perSample();
             DataType dt = s.dataType();
             double bound = 1 / Math.sqrt(ds);
             SDVariable w = in.adapter("embed.W", uniform(new long[]{de, ds}, bound, dt, 1));

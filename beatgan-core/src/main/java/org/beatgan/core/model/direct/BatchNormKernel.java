@@ -12,7 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 interface BatchNormKernel {
 
-    double EPS = 1e-5;
+    double EPS = org.beatgan.core.model.BeatGanArchitecture.BN_EPS;
 
     /** Forward and backward of one bound batch norm. */
     record Bound(Runnable forward, Runnable backward) {

@@ -1,5 +1,7 @@
 package org.beatgan.core.model.direct;
 
+import org.beatgan.core.model.BeatGanArchitecture;
+
 import org.beatgan.core.model.BeatGanConfig;
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraph.Network;
@@ -40,7 +42,7 @@ import static org.beatgan.core.model.ActivationNames.*;
 public final class DirectTrainingStep {
 
     /** The generator activations that {@link ActivationTerms} can read (the graph's names). */
-    public static final Set<String> ACTIVATIONS = activationNames();
+    public static final Set<String> ACTIVATIONS = BeatGanArchitecture.generatorActivations();
 
     /** Further terms of G's loss that are functions of named generator activations (distillation terms). */
     public interface ActivationTerms {
@@ -236,16 +238,6 @@ public final class DirectTrainingStep {
         return p;
     }
 
-    private static Set<String> activationNames() {
-        Set<String> names = new java.util.LinkedHashSet<>();
-        for (int k = 1; k <= 5; k++) names.add(gEnc(k));
-        names.add(G_LATENT);
-        for (int k = 1; k <= 5; k++) names.add(gDec(k));
-        names.add(G_OUT);
-        names.add(G_SCORE);
-        return java.util.Collections.unmodifiableSet(names);
-    }
-
     private static double squaredSum(INDArray a) {
         double n = a.norm2Number().doubleValue();
         return n * n;
@@ -346,32 +338,36 @@ public final class DirectTrainingStep {
         }
     }
 
-    /** Conv(nc -> ndf) + LReLU, then 4x [Conv(c -> 2c, k4, s2) + BN + LReLU]; prefix "G/enc" or "D". */
+    /** The encoder of {@code prefix} ("G/enc" or "D") from {@link BeatGanArchitecture#encoder}. */
     static Node encoderLayers(PassBuilder pass, Node x, String prefix) {
+        return layers(pass, x, BeatGanArchitecture.encoder(prefix));
+    }
+
+    /** D's encoder and head: the (B, 1, 1) logit. */
+    static Node discriminatorLayers(PassBuilder pass, Node x) {
+        return layers(pass, x, BeatGanArchitecture.discriminator());
+    }
+
+    /** The generator, beat to reconstruction ({@link BeatGanArchitecture#generator}). */
+    static Node generatorLayers(PassBuilder pass, Node x, BeatGanConfig c) {
+        return layers(pass, x, BeatGanArchitecture.generator());
+    }
+
+    /** Table layers in order: convolution, batch norm, activation, the output published under its name. */
+    private static Node layers(PassBuilder pass, Node x, List<BeatGanArchitecture.Layer> layers) {
         Node h = x;
-        for (int k = 1; k <= 5; k++) {
-            h = pass.conv(h, prefix + "/conv" + k + "/W", 4, 2, 1);
-            if (k > 1) {
-                h = pass.batchNorm(h, prefix + "/bn" + k);
-            }
-            h = pass.name(pass.leakyRelu(h), prefix.equals("D") ? dEnc(k) : gEnc(k));
+        for (BeatGanArchitecture.Layer l : layers) {
+            h = l.kind() == BeatGanArchitecture.Kind.CONV ? pass.conv(h, l.weight(), l.kernel(), l.stride(), l.pad())
+                    : pass.deconv(h, l.weight(), l.kernel(), l.stride(), l.pad());
+            if (l.batchNorm() != null) h = pass.batchNorm(h, l.batchNorm());
+            h = switch (l.activation()) {
+                case LEAKY_RELU -> pass.leakyRelu(h);
+                case RELU -> pass.relu(h);
+                case TANH -> pass.tanh(h);
+                case NONE -> h;
+            };
+            if (l.activationName() != null) h = pass.name(h, l.activationName());
         }
         return h;
-    }
-
-    /** D's encoder and Conv(ndf*16 -> 1, k10): the (B, 1, 1) logit. */
-    static Node discriminatorLayers(PassBuilder pass, Node x) {
-        return pass.conv(encoderLayers(pass, x, "D"), "D/conv6/W", 10, 1, 0);
-    }
-
-    /** G's encoder, Conv(-> nz, k10), ConvT(k10) + BN + ReLU, 4x [ConvT(k4, s2) + BN + ReLU], ConvT + tanh. */
-    static Node generatorLayers(PassBuilder pass, Node x, BeatGanConfig c) {
-        Node h = pass.name(pass.conv(encoderLayers(pass, x, "G/enc"), "G/enc/conv6/W", 10, 1, 0), G_LATENT);
-        h = pass.name(pass.relu(pass.batchNorm(pass.deconv(h, "G/dec/convT1/W", 10, 1, 0), "G/dec/bn1")), gDec(1));
-        for (int k = 2; k <= 5; k++) {
-            h = pass.name(pass.relu(pass.batchNorm(pass.deconv(h, "G/dec/convT" + k + "/W", 4, 2, 1),
-                    "G/dec/bn" + k)), gDec(k));
-        }
-        return pass.name(pass.tanh(pass.deconv(h, "G/dec/convT6/W", 4, 2, 1)), G_OUT);
     }
 }

@@ -31,7 +31,7 @@ import java.util.Map;
  */
 final class PassBuilder {
 
-    private static final double LEAKY_SLOPE = 0.2;
+    private static final double LEAKY_SLOPE = org.beatgan.core.model.BeatGanArchitecture.LEAKY_SLOPE;
 
     private final BeatGanGraph graph;
     private final boolean trainable;

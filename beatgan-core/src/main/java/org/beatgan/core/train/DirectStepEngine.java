@@ -1,0 +1,116 @@
+package org.beatgan.core.train;
+
+import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.model.direct.DirectTrainingStep;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import static org.beatgan.core.model.ActivationNames.INPUT;
+
+/**
+ * Gradients from {@link DirectTrainingStep} (BeatGAN's step on native kernels, outside SameDiff),
+ * with the extensions' {@link DetachedTerms} evaluated on its generator activations; their
+ * gradients join the generator's backward pass there.
+ */
+final class DirectStepEngine implements BeatGanStepEngine {
+
+    private final BeatGanGraph graph;
+    private final DirectTrainingStep step;
+    private final List<DetachedTerms> terms;
+    private final List<String> gVariables;
+
+    private DirectStepEngine(BeatGanGraph graph, List<DetachedTerms> terms, List<String> gVariables) {
+        this.graph = graph;
+        this.step = new DirectTrainingStep(graph);
+        this.terms = List.copyOf(terms);
+        this.gVariables = List.copyOf(gVariables);
+    }
+
+    /**
+     * The direct engine for these extensions, or empty when one of them has no detached terms, needs
+     * outputs of the generator's graph pass, or reads an activation the direct step does not compute.
+     */
+    static Optional<DirectStepEngine> of(BeatGanGraph graph, List<LossExtension> extensions, List<String> gVariables) {
+        List<DetachedTerms> detached = new java.util.ArrayList<>();
+        for (LossExtension e : extensions) {
+            Optional<DetachedTerms> t = e.detachedTerms();
+            if (t.isEmpty() || !e.stepOutputs().isEmpty()
+                    || !DirectTrainingStep.ACTIVATIONS.containsAll(t.get().activations())) {
+                return Optional.empty();
+            }
+            detached.add(t.get());
+        }
+        return Optional.of(new DirectStepEngine(graph, detached, gVariables));
+    }
+
+    @Override
+    public OutAndGrad discriminator(Map<String, INDArray> feed) {
+        return step.discriminator(feed.get(INPUT));
+    }
+
+    @Override
+    public OutAndGrad generator(Map<String, INDArray> feed) {
+        TermsOnActivations t = new TermsOnActivations(feed);
+        OutAndGrad g = step.generator(terms.isEmpty() ? null : t);
+        Map<String, INDArray> outputs = new LinkedHashMap<>(g.getOutputs());
+        outputs.putAll(t.outputs);
+        Map<String, INDArray> gradients = new LinkedHashMap<>(g.getGradients());
+        gradients.putAll(t.variableGradients);
+        // adapters a term did not reach this step get a zero gradient, as the graph gives them
+        for (String v : gVariables) {
+            gradients.computeIfAbsent(v, name -> Nd4j.zeros(graph.dataType(), graph.array(name).shape()));
+        }
+        return new OutAndGrad(outputs, gradients);
+    }
+
+    @Override
+    public String describe() {
+        return terms.isEmpty() ? "direct (BeatGAN's step on native kernels)"
+                : "direct (BeatGAN's step on native kernels, terms detached)";
+    }
+
+    /** Every extension's detached terms as one set of activation terms for the step; keeps their outputs. */
+    private final class TermsOnActivations implements DirectTrainingStep.ActivationTerms {
+        private final Map<String, INDArray> feed;
+        final Map<String, INDArray> outputs = new LinkedHashMap<>();
+        final Map<String, INDArray> variableGradients = new LinkedHashMap<>();
+
+        TermsOnActivations(Map<String, INDArray> feed) {
+            this.feed = feed;
+        }
+
+        @Override
+        public Set<String> activations() {
+            Set<String> names = new LinkedHashSet<>();
+            terms.forEach(t -> names.addAll(t.activations()));
+            return names;
+        }
+
+        @Override
+        public Map<String, INDArray> gradients(Map<String, INDArray> activations) {
+            Map<String, INDArray> byActivation = new LinkedHashMap<>();
+            for (DetachedTerms t : terms) {
+                Map<String, INDArray> own = new LinkedHashMap<>();
+                t.activations().forEach(a -> own.put(a, activations.get(a)));
+                OutAndGrad r = t.evaluate(feed, own);
+                outputs.putAll(r.getOutputs());
+                r.getGradients().forEach((name, grad) -> {
+                    if (own.containsKey(name)) {
+                        byActivation.merge(name, grad, INDArray::add);
+                    } else {
+                        variableGradients.put(name, grad);
+                    }
+                });
+            }
+            return byActivation;
+        }
+    }
+}
