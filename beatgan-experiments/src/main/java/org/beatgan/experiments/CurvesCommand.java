@@ -38,7 +38,8 @@ public final class CurvesCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", required = true, description = "PNG to write.")
     Path out;
 
-    @Option(names = "--title", paramLabel = "TEXT", defaultValue = "") String title;
+    @Option(names = "--title", paramLabel = "TEXT", defaultValue = "",
+            description = "Chart title (default: none).") String title;
 
     @Override
     public Integer call() throws Exception {

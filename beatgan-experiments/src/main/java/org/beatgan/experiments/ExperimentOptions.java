@@ -37,7 +37,8 @@ public final class ExperimentOptions {
             description = "At most N validation and N test beats, stratified by class (0 = all).")
     Integer evalLimit;
 
-    @Option(names = "--epochs", paramLabel = "N")
+    @Option(names = "--epochs", paramLabel = "N",
+            description = "Training epochs (with patience, at most this many); default: the config's, else 3.")
     Integer epochs;
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed for weights, shuffling and splits.")
@@ -48,7 +49,8 @@ public final class ExperimentOptions {
                     + "runs of several training seeds can share one split.")
     Long dataSeed;
 
-    @Option(names = "--batch-size", paramLabel = "B")
+    @Option(names = "--batch-size", paramLabel = "B",
+            description = "Beats per training step (BeatGAN: 64); a training set smaller than it trains in one batch.")
     Integer batchSize;
 
     @Option(names = "--lr", paramLabel = "LR", description = "Adam learning rate of both networks.")

@@ -40,10 +40,14 @@ public final class ImportPyTorchCommand implements Callable<Integer> {
     @Option(names = "--no-discriminator", description = "Import G only (a teacher or a scorer needs no D).")
     boolean noDiscriminator;
 
-    @Option(names = "--nc", defaultValue = "1", paramLabel = "C") int nc;
-    @Option(names = "--nz", defaultValue = "50", paramLabel = "Z") int nz;
-    @Option(names = "--ngf", defaultValue = "32", paramLabel = "N") int ngf;
-    @Option(names = "--ndf", defaultValue = "32", paramLabel = "N") int ndf;
+    @Option(names = "--nc", defaultValue = "1", paramLabel = "C",
+            description = "ECG leads of the PyTorch model (default: ${DEFAULT-VALUE}).") int nc;
+    @Option(names = "--nz", defaultValue = "50", paramLabel = "Z",
+            description = "Latent width (default: ${DEFAULT-VALUE}).") int nz;
+    @Option(names = "--ngf", defaultValue = "32", paramLabel = "N",
+            description = "Generator decoder width (default: ${DEFAULT-VALUE}).") int ngf;
+    @Option(names = "--ndf", defaultValue = "32", paramLabel = "N",
+            description = "Encoder and discriminator width (default: ${DEFAULT-VALUE}).") int ndf;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The model.zip to write.")
     Path out;

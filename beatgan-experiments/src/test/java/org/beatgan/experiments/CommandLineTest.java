@@ -84,6 +84,21 @@ class CommandLineTest {
         assertTrue(err.toString().contains("999"), err.toString());
     }
 
+    /** Every option of every command says what it does in --help (mixins included). */
+    @Test
+    void everyOptionHasADescription() {
+        picocli.CommandLine root = new picocli.CommandLine(new BeatGanCli());
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (picocli.CommandLine sub : root.getSubcommands().values()) {
+            for (picocli.CommandLine.Model.OptionSpec o : sub.getCommandSpec().options()) {
+                String d = String.join(" ", o.description()).trim();
+                if (d.isEmpty()) missing.add(sub.getCommandName() + " " + o.longestName());
+            }
+        }
+        assertTrue(root.getSubcommands().size() >= 15, "commands: " + root.getSubcommands().keySet());
+        assertTrue(missing.isEmpty(), "options without a description: " + missing);
+    }
+
     /** The PyTorch step trace's initial weights, imported, then evaluated in both scoring modes. */
     @Test
     void importPyTorchWeightsThenEvaluateInBothScoringModes(@TempDir Path out) throws Exception {
