@@ -84,7 +84,8 @@ public final class BandpassFilter {
         return h;
     }
 
-    private static double sinc(double x) {
+    /** sin(pi x) / (pi x), 1 at 0 (numpy's normalised sinc); the resampler's filter design uses it too. */
+    static double sinc(double x) {
         if (x == 0) {
             return 1.0;
         }

@@ -171,21 +171,13 @@ public final class Resampler {
             int m = k - halfLength;
             double r = (double) m / halfLength;
             double w = besselI0(beta * Math.sqrt(Math.max(0, 1 - r * r))) / i0Beta;
-            h[k] = cutoff * sinc(cutoff * m) * w;
+            h[k] = cutoff * BandpassFilter.sinc(cutoff * m) * w;
             sum += h[k];
         }
         for (int k = 0; k < numtaps; k++) {
             h[k] = h[k] / sum * up;
         }
         return h;
-    }
-
-    private static double sinc(double x) {
-        if (x == 0) {
-            return 1.0;
-        }
-        double px = Math.PI * x;
-        return Math.sin(px) / px;
     }
 
     /**
