@@ -74,7 +74,7 @@ class AdapterLossSafetyTest {
     private static void run(Case c, Function<long[][], INDArray[]> make, int batch, DataType dt, String name)
             throws Exception {
         Nd4j.getRandom().setSeed(7 + batch);
-        INDArray[] st = make.apply(new long[][]{prepend(batch, c.student()), prepend(batch, c.teacher())});
+        INDArray[] st = make.apply(new long[][]{LossHarness.prepend(batch, c.student()), LossHarness.prepend(batch, c.teacher())});
         JsonNode params = new ObjectMapper().readTree(c.params());
         DistillationLoss loss = DistillationLosses.create(c.method(), params);
         SameDiff sd = SameDiff.create();
@@ -98,48 +98,14 @@ class AdapterLossSafetyTest {
             INDArray ci = Nd4j.createFromArray(idx).reshape(batch, n + 1);
             student.put("contrast_idx", List.of(new Tensor(sd.constant("contrast_idx", ci), ci.shape())));
         }
-        List<String> trainable = new ArrayList<>(List.of("student"));
-        SDVariable out = loss.build(new LossInputs() {
-            public SameDiff sd() {
-                return sd;
-            }
-
-            public List<Tensor> student(String role) {
-                return student.get(role);
-            }
-
-            public List<Tensor> teacher(String role) {
-                return teacher.get(role);
-            }
-
-            public Tensor state(String n) {
-                List<Tensor> l = student.get(n);
-                return l == null ? null : l.get(0);
-            }
-
-            public SDVariable adapter(String n, INDArray init) {
-                assertEquals(dt, init.dataType(), n + " init type");
-                trainable.add(n);
-                return sd.var(n, init);
-            }
-        });
-        sd.setLossVariables(out);
-        double value = sd.output(new HashMap<>(), out.name()).get(out.name()).getDouble(0);
-        assertTrue(Double.isFinite(value), name + ": loss " + value);
-        Map<String, INDArray> grads = sd.calculateGradients(new HashMap<>(), trainable);
-        for (String v : trainable) {
-            INDArray g = grads.get(v);
-            assertNotNull(g, name + ": no gradient for " + v);
-            for (double x : g.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector()) {
-                assertTrue(Double.isFinite(x), name + ": gradient of " + v + " has " + x);
-            }
+        Map<String, Tensor> state = new HashMap<>();
+        for (String n : List.of("memory_s", "memory_t", "contrast_idx")) {
+            if (student.containsKey(n)) state.put(n, student.get(n).get(0));
         }
+        LossHarness in = new LossHarness(sd, dt, student, teacher, state, new ArrayList<>(List.of("student")));
+        SDVariable out = in.build(loss);
+        LossHarness.finiteValue(sd, out, name);
+        LossHarness.finiteGradients(sd, in.trainable(), name);
     }
 
-    private static long[] prepend(long b, long[] rest) {
-        long[] out = new long[rest.length + 1];
-        out[0] = b;
-        System.arraycopy(rest, 0, out, 1, rest.length);
-        return out;
-    }
 }

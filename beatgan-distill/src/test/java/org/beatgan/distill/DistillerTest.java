@@ -1,5 +1,7 @@
 package org.beatgan.distill;
 
+import org.beatgan.core.testutil.NumericGradients;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.beatgan.core.config.DataConfig;
@@ -118,13 +120,8 @@ class DistillerTest {
             INDArray p = stu.array(v);
             for (int k = 0; k < 3; k++) {
                 long i = r.nextInt((int) p.length());
-                double orig = p.getDouble(i);
-                p.putScalar(i, orig + eps);
-                double plus = sum(stu, feed, outputs);
-                p.putScalar(i, orig - eps);
-                double minus = sum(stu, feed, outputs);
-                p.putScalar(i, orig);
-                double numeric = (plus - minus) / (2 * eps), analytic = grads.get(v).getDouble(i);
+                double numeric = NumericGradients.centralDifference(p, i, eps,
+                        () -> sum(stu, feed, outputs)), analytic = grads.get(v).getDouble(i);
                 assertTrue(Math.abs(numeric - analytic) <= 1e-4 * (Math.abs(numeric) + Math.abs(analytic)) + 1e-8,
                         v + "[" + i + "] numeric " + numeric + " analytic " + analytic);
             }

@@ -1,5 +1,7 @@
 package org.beatgan.distill;
 
+import org.beatgan.core.testutil.NumericGradients;
+
 import org.beatgan.core.config.DataConfig;
 import org.beatgan.core.data.ExperimentData;
 import org.beatgan.core.io.DataLocations;
@@ -239,14 +241,9 @@ class ModelProbeLossTest {
                 }
                 INDArray arr = sd.getArrForVarName(w);
                 for (long idx : new long[]{0, arr.length() - 1}) {
-                    double v0 = arr.getDouble(idx);
                     double eps = 1e-6;
-                    arr.putScalar(idx, v0 + eps);
-                    double plus = sd.output(feed, lossName).get(lossName).getDouble(0);
-                    arr.putScalar(idx, v0 - eps);
-                    double minus = sd.output(feed, lossName).get(lossName).getDouble(0);
-                    arr.putScalar(idx, v0);
-                    double numeric = (plus - minus) / (2 * eps);
+                    double numeric = NumericGradients.centralDifference(arr, idx, eps,
+                            () -> sd.output(feed, lossName).get(lossName).getDouble(0));
                     double analytic = grads.get(w).getDouble(idx);
                     // cam: its central differences cross (leaky) ReLU kinks (see the CAM test): 1e-4
                     double tolerance = term.equals("cam") ? 1e-4 : 1e-5;

@@ -1,5 +1,7 @@
 package org.beatgan.distill;
 
+import org.beatgan.core.testutil.NumericGradients;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.beatgan.core.config.ExperimentConfig;
 import org.beatgan.core.io.DataLocations;
@@ -95,13 +97,8 @@ class MutualLearningTest {
             String v = vars.get(r.nextInt(vars.size()));
             INDArray p = a.array(v);
             long i = r.nextInt((int) p.length());
-            double orig = p.getDouble(i);
-            p.putScalar(i, orig + eps);
-            double plus = sum(a, feed, outputs);
-            p.putScalar(i, orig - eps);
-            double minus = sum(a, feed, outputs);
-            p.putScalar(i, orig);
-            double numeric = (plus - minus) / (2 * eps), analytic = grads.get(v).getDouble(i);
+            double numeric = NumericGradients.centralDifference(p, i, eps,
+                    () -> sum(a, feed, outputs)), analytic = grads.get(v).getDouble(i);
             assertEquals(numeric, analytic, 1e-4 * (Math.abs(numeric) + Math.abs(analytic)) + 1e-8, v + "[" + i + "]");
         }
 

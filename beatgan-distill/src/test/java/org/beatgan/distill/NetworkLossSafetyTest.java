@@ -77,7 +77,7 @@ class NetworkLossSafetyTest {
     private static void run(Case c, Scenario scenario, DataType dt, String name) throws Exception {
         Nd4j.getRandom().setSeed(11 + scenario.ordinal());
         int batch = scenario.batch;
-        long[] shape = prepend(batch, c.x());
+        long[] shape = LossHarness.prepend(batch, c.x());
         long[] declared = shape.clone();
         declared[0] = -1;
         SameDiff sd = SameDiff.create();
@@ -103,47 +103,10 @@ class NetworkLossSafetyTest {
                     Nd4j.createFromArray(attack)), new long[]{-1})));
         }
         DistillationLoss loss = DistillationLosses.create(c.id(), new ObjectMapper().readTree(c.params()));
-        SDVariable out = loss.build(new LossInputs() {
-            public SameDiff sd() {
-                return sd;
-            }
-
-            public List<Tensor> student(String role) {
-                return student.get(role);
-            }
-
-            public List<Tensor> teacher(String role) {
-                throw new IllegalArgumentException(c.id() + " asked for a teacher tensor");
-            }
-
-            public SDVariable adapter(String n, INDArray init) {
-                assertEquals(dt, init.dataType(), n + " init type");
-                trainable.add(n);
-                return sd.var(n, init);
-            }
-
-            public SDVariable frozen(String n, INDArray init) {
-                assertEquals(dt, init.dataType(), n + " init type");
-                return sd.constant(n, init);
-            }
-        });
-        sd.setLossVariables(out);
-        double value = sd.output(new HashMap<>(), out.name()).get(out.name()).getDouble(0);
-        assertTrue(Double.isFinite(value), name + ": loss " + value);
-        Map<String, INDArray> grads = sd.calculateGradients(new HashMap<>(), trainable);
-        for (String v : trainable) {
-            INDArray g = grads.get(v);
-            assertNotNull(g, name + ": no gradient for " + v);
-            for (double x : g.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector()) {
-                assertTrue(Double.isFinite(x), name + ": gradient of " + v + " has " + x);
-            }
-        }
+        LossHarness in = new LossHarness(sd, dt, student, null, Map.of(), trainable);
+        SDVariable out = in.build(loss);
+        LossHarness.finiteValue(sd, out, name);
+        LossHarness.finiteGradients(sd, in.trainable(), name);
     }
 
-    private static long[] prepend(long b, long[] rest) {
-        long[] out = new long[rest.length + 1];
-        out[0] = b;
-        System.arraycopy(rest, 0, out, 1, rest.length);
-        return out;
-    }
 }

@@ -1,5 +1,7 @@
 package org.beatgan.distill;
 
+import org.beatgan.core.testutil.NumericGradients;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.beatgan.core.io.Json;
 import org.beatgan.core.model.mlp.MlpClassifierGraph;
@@ -79,13 +81,9 @@ class PrivilegedDistillationTest {
             assertNotNull(g, "no gradient for " + v);
             for (long i = 0; i < Math.min(w.length(), 4); i++) {
                 long at = (i * 7919) % w.length();
-                double orig = w.getDouble(at), h = 1e-6;
-                w.putScalar(at, orig + h);
-                double up = total(sd, feed);
-                w.putScalar(at, orig - h);
-                double down = total(sd, feed);
-                w.putScalar(at, orig);
-                double numeric = (up - down) / (2 * h);
+                double h = 1e-6;
+                double numeric = NumericGradients.centralDifference(w, at, h,
+                        () -> total(sd, feed));
                 assertEquals(numeric, g.getDouble(at), 1e-6 + 1e-5 * Math.abs(numeric), termYaml + " " + v + "[" + at + "]");
                 checked++;
             }

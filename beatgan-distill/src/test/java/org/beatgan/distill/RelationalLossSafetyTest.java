@@ -1,5 +1,7 @@
 package org.beatgan.distill;
 
+import org.beatgan.core.testutil.NumericGradients;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.DynamicTest;
@@ -120,28 +122,8 @@ class RelationalLossSafetyTest {
         for (var e : c.teacher().entrySet()) {
             teacher.put(e.getKey(), tensors(sd, "t_" + e.getKey(), e.getValue(), scenario, dt, r, false, trainable));
         }
-        LossInputs in = new LossInputs() {
-            public SameDiff sd() {
-                return sd;
-            }
-
-            public List<Tensor> student(String role) {
-                return student.get(role);
-            }
-
-            public List<Tensor> teacher(String role) {
-                return teacher.get(role);
-            }
-
-            public SDVariable adapter(String name, INDArray init) {
-                assertEquals(dt, init.dataType(), "adapter " + name + " must follow the student's type");
-                trainable.add(name);
-                return sd.var(name, init.dup());
-            }
-        };
-        DistillationLoss loss = DistillationLosses.create(c.id(), new ObjectMapper().readTree(c.params()));
-        SDVariable out = loss.build(in);
-        sd.setLossVariables(out);
+        LossHarness in = new LossHarness(sd, dt, student, teacher, Map.of(), trainable);
+        SDVariable out = in.build(DistillationLosses.create(c.id(), new ObjectMapper().readTree(c.params())));
         return new Built(sd, out, trainable);
     }
 
@@ -177,19 +159,9 @@ class RelationalLossSafetyTest {
 
     private static void checkFinite(Case c, Scenario scenario, DataType dt) throws Exception {
         Built b = build(c, scenario, dt, 11);
-        double value = b.sd().output(new HashMap<>(), b.loss().name()).get(b.loss().name()).getDouble(0);
-        assertTrue(Double.isFinite(value), c.id() + " " + scenario + " " + dt + ": loss " + value);
-        Map<String, INDArray> grads = b.sd().calculateGradients(new HashMap<>(), b.trainable());
-        for (String v : b.trainable()) {
-            INDArray g = grads.get(v);
-            assertNotNull(g, c.id() + " " + scenario + ": no gradient for " + v);
-            assertArrayEquals(b.sd().getArrForVarName(v).shape(), g.shape(), v);
-            double[] data = g.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector();
-            for (int i = 0; i < data.length; i++) {
-                assertTrue(Double.isFinite(data[i]),
-                        c.id() + " " + scenario + " " + dt + ": gradient of " + v + "[" + i + "] = " + data[i]);
-            }
-        }
+        String what = c.id() + " " + scenario + " " + dt;
+        LossHarness.finiteValue(b.sd(), b.loss(), what);
+        LossHarness.finiteGradients(b.sd(), b.trainable(), what);
     }
 
     private static void checkFiniteDifferences(Case c) throws Exception {
@@ -201,13 +173,8 @@ class RelationalLossSafetyTest {
             INDArray p = b.sd().getArrForVarName(v);
             for (int k = 0; k < 4; k++) {
                 long i = r.nextInt((int) p.length());
-                double orig = p.getDouble(i);
-                p.putScalar(i, orig + h);
-                double plus = eval(b);
-                p.putScalar(i, orig - h);
-                double minus = eval(b);
-                p.putScalar(i, orig);
-                double numeric = (plus - minus) / (2 * h);
+                double numeric = NumericGradients.centralDifference(p, i, h,
+                        () -> eval(b));
                 double analytic = grads.get(v).getDouble(i);
                 assertEquals(numeric, analytic, 1e-5 * (Math.abs(numeric) + Math.abs(analytic)) + 1e-8,
                         c.id() + ": d loss / d " + v + "[" + i + "]");

@@ -1,5 +1,7 @@
 package org.beatgan.core.model;
 
+import org.beatgan.core.testutil.NumericGradients;
+
 import org.beatgan.core.train.BeatGanTrainer;
 import org.beatgan.core.train.TrainingConfig;
 import org.junit.jupiter.api.Test;
@@ -72,14 +74,9 @@ class GeneratorPassTest {
         for (String n : names) {
             INDArray w = sd.getArrForVarName(n);
             for (long idx : new long[]{0, w.length() / 2}) {
-                double v0 = w.getDouble(idx);
                 double eps = 1e-6;
-                w.putScalar(idx, v0 + eps);
-                double plus = sd.output(feed, probeLoss.name()).get(probeLoss.name()).getDouble(0);
-                w.putScalar(idx, v0 - eps);
-                double minus = sd.output(feed, probeLoss.name()).get(probeLoss.name()).getDouble(0);
-                w.putScalar(idx, v0);
-                double numeric = (plus - minus) / (2 * eps);
+                double numeric = NumericGradients.centralDifference(w, idx, eps,
+                        () -> sd.output(feed, probeLoss.name()).get(probeLoss.name()).getDouble(0));
                 double analytic = grads.get(n).getDouble(idx);
                 assertEquals(numeric, analytic, 1e-6 * Math.max(1e-3, Math.abs(numeric)), n + "[" + idx + "]");
             }

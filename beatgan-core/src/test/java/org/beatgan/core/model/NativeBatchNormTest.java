@@ -1,5 +1,7 @@
 package org.beatgan.core.model;
 
+import org.beatgan.core.testutil.NumericGradients;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -76,13 +78,8 @@ class NativeBatchNormTest {
         INDArray x = sd.getArrForVarName("x");
         double h = 1e-6;
         for (int i : new int[]{0, 17, 33, 59}) {
-            double v = x.getDouble(i);
-            x.putScalar(i, v + h);
-            double up = sd.output(Map.of(), "loss").get("loss").getDouble(0);
-            x.putScalar(i, v - h);
-            double down = sd.output(Map.of(), "loss").get("loss").getDouble(0);
-            x.putScalar(i, v);
-            double numeric = (up - down) / (2 * h);
+            double numeric = NumericGradients.centralDifference(x, i, h,
+                    () -> sd.output(Map.of(), "loss").get("loss").getDouble(0));
             assertEquals(numeric, analytic.getDouble(i), 1e-6 * Math.max(1, Math.abs(numeric)), "element " + i);
         }
     }

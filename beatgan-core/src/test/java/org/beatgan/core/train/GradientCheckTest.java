@@ -1,5 +1,7 @@
 package org.beatgan.core.train;
 
+import org.beatgan.core.testutil.NumericGradients;
+
 import org.beatgan.core.model.ActivationNames;
 import org.beatgan.core.model.BeatGanConfig;
 import org.beatgan.core.model.BeatGanGraph;
@@ -51,13 +53,8 @@ class GradientCheckTest {
             assertArrayEquals(p.shape(), grad.shape(), v);
             for (int t = 0; t < 4; t++) {
                 long i = r.nextInt((int) p.length());
-                double orig = p.getDouble(i);
-                p.putScalar(i, orig + EPS);
-                double plus = loss(g, feed, ownLoss);
-                p.putScalar(i, orig - EPS);
-                double minus = loss(g, feed, ownLoss);
-                p.putScalar(i, orig);
-                double numeric = (plus - minus) / (2 * EPS);
+                double numeric = NumericGradients.centralDifference(p, i, EPS,
+                        () -> loss(g, feed, ownLoss));
                 double analytic = grad.getDouble(i);
                 double scale = Math.max(1e-6, Math.abs(numeric) + Math.abs(analytic));
                 assertTrue(Math.abs(numeric - analytic) / scale < 1e-4 || Math.abs(numeric - analytic) < 1e-9,
