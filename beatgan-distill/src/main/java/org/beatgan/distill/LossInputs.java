@@ -29,6 +29,16 @@ public interface LossInputs {
         return null;
     }
 
+    /** {@link #state(String)}, failing with a message naming {@code lossId} when the state is absent. */
+    default Tensor requireState(String lossId, String name) {
+        Tensor t = state(name);
+        if (t == null) {
+            throw new IllegalStateException(lossId + ": built without its training state '" + name
+                    + "' (it needs a distillation with both models; see LossState)");
+        }
+        return t;
+    }
+
     default Tensor studentOne(String role) {
         return single(student(role), "student", role);
     }

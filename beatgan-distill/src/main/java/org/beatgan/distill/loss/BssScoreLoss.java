@@ -89,8 +89,8 @@ public final class BssScoreLoss implements DistillationLoss {
     @Override
     public SDVariable build(LossInputs in) {
         SameDiff sd = in.sd();
-        SDVariable s = requireState(in, "student_logits").var();
-        SDVariable t = requireState(in, "teacher_logits").var();
+        SDVariable s = in.requireState(id, "student_logits").var();
+        SDVariable t = in.requireState(id, "teacher_logits").var();
         return DistillOps.klBatchMean(sd, s, t, settings.temperature());
     }
 
@@ -200,14 +200,5 @@ public final class BssScoreLoss implements DistillationLoss {
             INDArray zt = s.sub(tau).divi(tau).castTo(dtype);
             return Map.of(advName, lastAdversarial, teacherLogits, zt);
         }
-    }
-
-    private Tensor requireState(LossInputs in, String name) {
-        Tensor t = in.state(name);
-        if (t == null) {
-            throw new IllegalStateException(id + ": built without its training state '" + name
-                    + "' (it needs a distillation with both models; see LossState)");
-        }
-        return t;
     }
 }

@@ -82,8 +82,8 @@ public final class LwmFdLoss implements DistillationLoss {
     @Override
     public SDVariable build(LossInputs in) {
         SameDiff sd = in.sd();
-        SDVariable s = DistillOps.l2NormalizeRows(sd, requireState(in, STUDENT_CAM).var());
-        SDVariable t = DistillOps.l2NormalizeRows(sd, requireState(in, TEACHER_CAM).var());
+        SDVariable s = DistillOps.l2NormalizeRows(sd, in.requireState(id, STUDENT_CAM).var());
+        SDVariable t = DistillOps.l2NormalizeRows(sd, in.requireState(id, TEACHER_CAM).var());
         return DistillOps.l1(sd, s, t);
     }
 
@@ -145,14 +145,5 @@ public final class LwmFdLoss implements DistillationLoss {
             s.get(NDArrayIndex.point(c + i), NDArrayIndex.point(0), NDArrayIndex.point(i), NDArrayIndex.all()).assign(-h);
         }
         return s;
-    }
-
-    private Tensor requireState(LossInputs in, String name) {
-        Tensor t = in.state(name);
-        if (t == null) {
-            throw new IllegalStateException(id + ": built without its training state '" + name
-                    + "' (it needs a distillation with both models; see LossState)");
-        }
-        return t;
     }
 }

@@ -75,8 +75,8 @@ public final class SobolevFdLoss implements DistillationLoss {
     @Override
     public SDVariable build(LossInputs in) {
         SameDiff sd = in.sd();
-        SDVariable s = DistillOps.l2NormalizeRows(sd, requireState(in, STUDENT).var());
-        SDVariable t = DistillOps.l2NormalizeRows(sd, requireState(in, TEACHER).var());
+        SDVariable s = DistillOps.l2NormalizeRows(sd, in.requireState(id, STUDENT).var());
+        SDVariable t = DistillOps.l2NormalizeRows(sd, in.requireState(id, TEACHER).var());
         return DistillOps.mse(sd, s, t);
     }
 
@@ -124,14 +124,5 @@ public final class SobolevFdLoss implements DistillationLoss {
                     directions, step, 1.0);
             return Map.of(probeBeats, probes, teacherProjections, t);
         }
-    }
-
-    private Tensor requireState(LossInputs in, String name) {
-        Tensor t = in.state(name);
-        if (t == null) {
-            throw new IllegalStateException(id + ": built without its training state '" + name
-                    + "' (it needs a distillation with both models; see LossState)");
-        }
-        return t;
     }
 }
