@@ -41,23 +41,35 @@ class PretrainedModelsTest {
         assertTrue(ModelBundle.size(Path.of(TEACHER)) > 5_000_000);
     }
 
-    /** The shipped check: test AUC and AP of a stratified 1,024-beat subset, recomputed from the weights. */
+    /**
+     * The shipped check of every shipped model: test AUC and AP of a stratified 1,024-beat subset,
+     * recomputed from the weights; the full-split numbers are the training run's; and a normal-beat
+     * calibration is there for ./beatgan score.
+     */
     @Test
     void theShippedWeightsGiveTheShippedTestNumbers() throws IOException {
-        JsonNode check = Json.MAPPER.readTree(PretrainedModels.file(TEACHER, "check.json"));
-        DataConfig data = Json.MAPPER.treeToValue(check.path("data"), DataConfig.class);
-        assertTrue(data.evalLimit() > 0 && data.evalLimit() <= 2048, "a subset, so the test stays fast");
-        BeatGanGraph g = ModelBundle.load(Path.of(TEACHER)).graph();
-        ExperimentData.Prepared split = ExperimentData.prepare(data, 1, 2);
-        AnomalyScorer.Scored test = AnomalyScorer.score(g, split.data().test());
-        BinaryMetrics m = test.metrics();
-        assertEquals(check.path("test").path("beats").asInt(), test.scores().length);
-        assertEquals(check.path("test").path("auc").asDouble(), m.auc(), 1e-6);
-        assertEquals(check.path("test").path("ap").asDouble(), m.ap(), 1e-6);
-        // and the full-split numbers are the ones the training run reported for its best epoch
-        JsonNode evaluation = Json.MAPPER.readTree(PretrainedModels.file(TEACHER, "evaluation.json"));
-        assertEquals(PretrainedModels.find(TEACHER).metrics().path("test").path("auc").asDouble(),
-                evaluation.path("test_eval").path("auc").asDouble(), 1e-6);
+        List<PretrainedModels.Entry> all = PretrainedModels.list();
+        assertTrue(all.stream().anyMatch(e -> e.name().equals("beatgan-mitdb-fold0-student-w6")),
+                "the size study's student is shipped: " + all);
+        for (PretrainedModels.Entry e : all) {
+            String ref = PretrainedModels.SCHEME + e.name();
+            JsonNode check = Json.MAPPER.readTree(PretrainedModels.file(ref, "check.json"));
+            DataConfig data = Json.MAPPER.treeToValue(check.path("data"), DataConfig.class);
+            assertTrue(data.evalLimit() > 0 && data.evalLimit() <= 2048, "a subset, so the test stays fast");
+            ModelBundle.Loaded loaded = ModelBundle.load(Path.of(ref));
+            BeatGanGraph g = loaded.graph();
+            ExperimentData.Prepared split = ExperimentData.prepare(data, g.config().nc(), 2);
+            AnomalyScorer.Scored test = AnomalyScorer.score(g, split.data().test());
+            BinaryMetrics m = test.metrics();
+            assertEquals(check.path("test").path("beats").asInt(), test.scores().length, ref);
+            assertEquals(check.path("test").path("auc").asDouble(), m.auc(), 1e-6, ref);
+            assertEquals(check.path("test").path("ap").asDouble(), m.ap(), 1e-6, ref);
+            JsonNode evaluation = Json.MAPPER.readTree(PretrainedModels.file(ref, "evaluation.json"));
+            assertEquals(PretrainedModels.find(ref).metrics().path("test").path("auc").asDouble(),
+                    evaluation.path("test_eval").path("auc").asDouble(), 1e-6, ref);
+            var cal = loaded.calibration().orElseThrow(() -> new AssertionError(ref + " has no score calibration"));
+            assertTrue(cal.beats() > 5000, ref + ": calibrated on the full validation split's normal beats");
+        }
     }
 
     @Test
