@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringReader;
@@ -182,6 +183,10 @@ class ScoreCommandTest {
         String model = calibrated.toString();
         assertError("no lead 'V9'", "--model", model, "--record", DataLocations.mitdb().resolve("100").toString(),
                 "--lead", "V9", "--out", dir.resolve("a").toString());
+        assertFalse(Files.exists(dir.resolve("a")), "a failed run leaves nothing in --out");
+        IOException empty = assertThrows(IOException.class, () -> StreamScoring.stream(new StringReader("MLII\n\n"),
+                new PrintStream(new ByteArrayOutputStream()), ModelBundle.load(calibrated).graph(), 0.5, 360, null));
+        assertTrue(empty.getMessage().contains("stdin: no samples"), empty.getMessage());
         assertError("the model reads 1 lead but 2 were chosen", "--model", model, "--record",
                 DataLocations.mitdb().resolve("100").toString(), "--lead", "MLII", "--lead", "V5");
         assertError("nosuch.hea", "--model", model, "--record", dir.resolve("nosuch").toString());
