@@ -66,7 +66,7 @@ public final class ExperimentOptions {
     Integer nc;
 
     @Option(names = "--step-order", paramLabel = "O",
-            description = "BEATGAN (D then G, the paper's order) or SIMULTANEOUS (one pass, faster).")
+            description = "BEATGAN (D then G against the updated D, the paper's order) or SIMULTANEOUS (both gradients from the pre-update parameters).")
     String stepOrder;
 
     @Option(names = "--step-engine", paramLabel = "E",

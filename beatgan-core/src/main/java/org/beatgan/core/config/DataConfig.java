@@ -8,7 +8,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *
  * @param path       a MIT-BIH folder (WFDB records), a folder of BeatGAN-layout .npy arrays, or
  *                   null for the shipped MIT-BIH records
- * @param protocol   beatgan | clean | inter-patient (see README "Data protocols")
+ * @param protocol   beatgan | clean | inter-patient (see docs/data.md)
  * @param fold       fold of the normal beats used as test normals (0..4; ignored by inter-patient)
  * @param trainLimit at most this many training beats (a seeded random subset); 0 = all
  * @param evalLimit  at most this many validation and this many test beats (seeded, stratified by

@@ -18,7 +18,7 @@ import java.util.Map;
 /**
  * libnd4j's fused {@code batchnorm} op with a gradient that M2.1 can build: one forward op and one
  * {@code batchnorm_bp} op per batch norm instead of about twenty elementary ops and their
- * broadcast backprops, which were the largest cost of a training step (README "Performance").
+ * broadcast backprops, which were the largest cost of a training step (docs/performance.md).
  *
  * <p>Two M2.1 defects are worked around. {@code BatchNorm.doDiff} builds its derivative from the
  * {@code jaxis} field, which is null on the copy that SameDiff makes for the gradient function, so

@@ -7,13 +7,13 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * BeatGAN's training settings. Defaults are BeatGAN's: batch 64, Adam lr 1e-4, betas (0.5, 0.999),
  * w_adv 1, D re-initialised when its loss falls below 5e-6.
  *
- * @param stepOrder BEATGAN updates D, then G against the updated D (the paper's order, two
- *                  passes); SIMULTANEOUS computes both gradients in one pass (faster, G sees the
- *                  pre-update D)
+ * @param stepOrder BEATGAN updates D, then G against the updated D (the paper's order);
+ *                  SIMULTANEOUS computes both gradients from the same parameters before either
+ *                  update (G sees the pre-update D)
  * @param stepEngine DIRECT runs BeatGAN's own step written out on native kernels, outside SameDiff
  *                   (several times faster at these model sizes, same gradients); GRAPH runs it
- *                   through SameDiff. A trainer with distillation terms always uses the graph,
- *                   where those terms live.
+ *                   through SameDiff. With DIRECT, the trainer still falls back to the graph when an
+ *                   extension's terms need it (they read the discriminator or keep training state).
  * @param patience early stopping: end the run once this many epochs in a row have not improved
  *                 the validation selection value (0, the default, trains all {@code epochs});
  *                 {@code epochs} stays the upper bound

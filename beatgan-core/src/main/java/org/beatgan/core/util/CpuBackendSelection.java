@@ -8,7 +8,7 @@ import java.util.stream.Stream;
 /**
  * Selects the oneDNN build of ND4J's CPU backend ({@code nd4j-native:linux-x86_64-onednn-avx2}, a
  * dependency of the default build) when it can run here. On BeatGAN's shapes it trains the
- * student about 1.5-2x and scores it 2-3x faster than the stock build (README "Performance").
+ * student about 1.5-2x and scores it 2-3x faster than the stock build (docs/performance.md).
  *
  * <p>JavaCPP reads {@value #PROPERTY} once, when ND4J's backend loads, so {@link #apply()} must run
  * before any ND4J class is touched: the command-line entry points call it first. It changes
