@@ -14,14 +14,12 @@ import org.beatgan.core.train.ObservableTraining;
 import org.beatgan.core.train.TrainingListener;
 import org.beatgan.core.train.classifier.ClassifierBundle;
 import org.beatgan.core.train.classifier.ClassifierRun;
-import org.beatgan.core.train.classifier.ClassifierTrainer;
 import org.beatgan.core.train.classifier.ClassifierTrainingConfig;
 import org.beatgan.distill.DistillTermSpec;
 import org.beatgan.distill.DistillationLosses;
 import org.beatgan.experiments.sweep.ArbiterSearch;
 import org.beatgan.experiments.sweep.SweepParameter;
 import org.beatgan.distill.Distiller;
-import org.beatgan.experiments.report.RunLock;
 import org.beatgan.experiments.report.RunSpec;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
@@ -45,7 +43,7 @@ import java.util.function.Function;
  * half-finished ones resume from their checkpoint, and several processes into the same folder
  * share the runs (each run is locked by the process training it).
  */
-public final class ClassifierExperiment {
+public final class ClassifierExperiment extends ClassifierRuns {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClassifierExperiment.class);
 
@@ -55,10 +53,6 @@ public final class ClassifierExperiment {
     }
 
     private final ClassifierExperimentConfig cfg;
-    private final Path out;
-    private final boolean progress;
-    private final Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners;
-    private boolean reportOnly;
 
     /** Trains nothing: the report from the runs (and the search) finished so far. */
     public ClassifierExperiment reportOnly(boolean on) {
@@ -66,17 +60,10 @@ public final class ClassifierExperiment {
         return this;
     }
 
-    /** The finished search's best candidate, or null. */
-    private Map<String, Object> finishedSearch() throws IOException {
-        return ArbiterSearch.finishedBest(out.resolve("search"));
-    }
-
     public ClassifierExperiment(ClassifierExperimentConfig cfg, Path out, boolean progress,
                                 Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners) {
+        super(out, progress, listeners);
         this.cfg = cfg;
-        this.out = out;
-        this.progress = progress;
-        this.listeners = listeners;
     }
 
     public Map<String, Object> run() throws IOException {
@@ -162,7 +149,6 @@ public final class ClassifierExperiment {
     /** Trains one run (unless another process holds it); a distilled run first needs its seed's teacher. */
     private void train(ClassifierExperimentConfig.Run r, long seed, Prepared p, ClassifierTrainingConfig training,
                        Path dir) throws IOException {
-        Files.createDirectories(dir);
         Path teacherModel = null;
         if (r.distilled()) {
             ClassifierExperimentConfig.Run t = cfg.runs().stream().filter(x -> x.model().equals("teacher")).findFirst()
@@ -174,30 +160,19 @@ public final class ClassifierExperiment {
                 throw new IOException("the teacher of seed " + seed + " (" + tdir + ") is not trained yet");
             }
         }
-        try (RunLock lock = RunLock.tryAcquire(dir)) {
-            if (lock == null) {
-                LOG.info("{} seed {}: another process is training it, skipped", r.name(), seed);
-                return;
-            }
-            if (Files.exists(dir.resolve(ClassifierRun.METRICS))) return;
-            ImageClassifierGraph model = build(r.model().equals("teacher") ? cfg.models().teacher() : cfg.models().student(),
-                    p, seed);
+        Path teacherFile = teacherModel;
+        String arch = r.model().equals("teacher") ? cfg.models().teacher() : cfg.models().student();
+        ClassifierTrainingConfig t = training.withSeed(seed).withTaskWeight(r.taskWeight());
+        trainLocked(dir, r.name(), seed, cfg.name() + " " + r.name() + " seed " + seed, t, spec(r, t, arch), () -> {
+            ImageClassifierGraph model = build(arch, p, seed);
             List<LossExtension> ext = new ArrayList<>();
             if (r.distilled()) {
                 ImageClassifierGraph teacher = build(cfg.models().teacher(), p, seed);
-                ClassifierBundle.restore(teacher.sameDiff(), teacherModel, false);
+                ClassifierBundle.restore(teacher.sameDiff(), teacherFile, false);
                 ext.add(new Distiller(teacher, model, r.terms(), (int) p.data().train().numExamples(), seed));
             }
-            ClassifierTrainingConfig t = training.withSeed(seed).withTaskWeight(r.taskWeight());
-            RunSpec.write(dir, spec(r, t, r.model().equals("teacher") ? cfg.models().teacher() : cfg.models().student()));
-            ClassifierTrainer trainer = new ClassifierTrainer(model, t, ext);
-            for (Function<ObservableTraining, TrainingListener> f : listeners.apply(cfg.name() + " " + r.name() + " seed " + seed)) {
-                trainer.addListener(f.apply(trainer));
-            }
-            boolean resume = Files.exists(dir.resolve(ClassifierRun.CHECKPOINT));
-            LOG.info("{} seed {}: training {}{}", r.name(), seed, model.describe(), resume ? " (resuming)" : "");
-            new ClassifierRun(trainer, p.data(), new ClassifierRun.Options(dir, resume, progress)).run();
-        }
+            return new Built(model, ext, p.data());
+        });
     }
 
     /** A finished run counts only if this config would train it the same way. */

@@ -17,11 +17,9 @@ import org.beatgan.core.train.ObservableTraining;
 import org.beatgan.core.train.TrainingListener;
 import org.beatgan.core.train.classifier.ClassifierBundle;
 import org.beatgan.core.train.classifier.ClassifierRun;
-import org.beatgan.core.train.classifier.ClassifierTrainer;
 import org.beatgan.core.train.classifier.ClassifierTrainingConfig;
 import org.beatgan.core.train.classifier.LrSchedule;
 import org.beatgan.distill.Distiller;
-import org.beatgan.experiments.report.RunLock;
 import org.beatgan.experiments.report.RunSpec;
 import org.beatgan.experiments.sweep.ArbiterSearch;
 import org.beatgan.experiments.sweep.SweepParameter;
@@ -50,7 +48,7 @@ import java.util.function.Function;
  * Beats: the inter-patient protocol (DS1 for training and a stratified validation part, DS2 for
  * test). Runs and search candidates are kept and skipped on rerun.
  */
-public final class PrivilegedExperiment {
+public final class PrivilegedExperiment extends ClassifierRuns {
 
     private static final Logger LOG = LoggerFactory.getLogger(PrivilegedExperiment.class);
     static final String SEARCHED = "student+search";
@@ -69,10 +67,6 @@ public final class PrivilegedExperiment {
     }
 
     private final PrivilegedConfig cfg;
-    private final Path out;
-    private final boolean progress;
-    private final Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners;
-    private boolean reportOnly;
 
     /** Trains nothing: the report from the runs (and the search) finished so far. */
     public PrivilegedExperiment reportOnly(boolean on) {
@@ -80,17 +74,10 @@ public final class PrivilegedExperiment {
         return this;
     }
 
-    /** The finished search's best candidate, or null. */
-    private Map<String, Object> finishedSearch() throws IOException {
-        return ArbiterSearch.finishedBest(out.resolve("search"));
-    }
-
     public PrivilegedExperiment(PrivilegedConfig cfg, Path out, boolean progress,
                                 Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners) {
+        super(out, progress, listeners);
         this.cfg = cfg;
-        this.out = out;
-        this.progress = progress;
-        this.listeners = listeners;
     }
 
     public Map<String, Object> run() throws IOException {
@@ -155,31 +142,28 @@ public final class PrivilegedExperiment {
             return;
         }
         Path teacherFile = r.distilled() ? teacher(seed, p) : null;
-        Files.createDirectories(dir);
-        try (RunLock lock = RunLock.tryAcquire(dir)) {
-            if (lock == null || Files.exists(dir.resolve(ClassifierRun.METRICS))) return;
-            boolean isTeacher = r.model().equals("teacher");
-            MlpClassifierGraph model = isTeacher ? teacherModel(p, seed)
-                    : MlpClassifierGraph.build("student", p.train().studentWidth(), hidden, p.classWeights(), DataType.FLOAT, seed);
-            List<LossExtension> ext = new ArrayList<>();
-            if (r.distilled()) {
-                MlpClassifierGraph teacher = teacherModel(p, seed);
-                ClassifierBundle.restore(teacher.sameDiff(), teacherFile, false);
-                INDArray teacherTrain = p.train().teacherFeatures();
-                ext.add(Distiller.privileged(teacher, model, r.terms(), p.train().size(), seed,
-                        batch -> Nd4j.pullRows(teacherTrain, 1, batch.requireIndices("the privileged teacher's view"))));
-            }
-            ClassifierTrainingConfig t = training.withSeed(seed).withTaskWeight(r.taskWeight());
-            RunSpec.write(dir, ClassifierExperiment.spec(r, t, isTeacher ? cfg.teacher().hidden() : hidden));
-            ClassifierTrainer trainer = new ClassifierTrainer(model, t, ext);
-            for (Function<ObservableTraining, TrainingListener> f : listeners.apply(cfg.name() + " " + r.name() + " seed " + seed)) {
-                trainer.addListener(f.apply(trainer));
-            }
-            boolean resume = Files.exists(dir.resolve(ClassifierRun.CHECKPOINT));
-            LOG.info("{} seed {}: training {}{}", r.name(), seed, model.describe(), resume ? " (resuming)" : "");
-            new ClassifierRun(trainer, isTeacher ? p.teacherData() : p.studentData(),
-                    new ClassifierRun.Options(dir, resume, progress)).run();
-            evaluate(model, isTeacher ? p.test().teacherSet() : p.test().studentSet(), p.test(), dir);
+        boolean isTeacher = r.model().equals("teacher");
+        ClassifierTrainingConfig t = training.withSeed(seed).withTaskWeight(r.taskWeight());
+        MlpClassifierGraph[] trained = new MlpClassifierGraph[1];
+        boolean ran = trainLocked(dir, r.name(), seed, cfg.name() + " " + r.name() + " seed " + seed, t,
+                ClassifierExperiment.spec(r, t, isTeacher ? cfg.teacher().hidden() : hidden), () -> {
+                    MlpClassifierGraph model = isTeacher ? teacherModel(p, seed)
+                            : MlpClassifierGraph.build("student", p.train().studentWidth(), hidden, p.classWeights(),
+                            DataType.FLOAT, seed);
+                    List<LossExtension> ext = new ArrayList<>();
+                    if (r.distilled()) {
+                        MlpClassifierGraph teacher = teacherModel(p, seed);
+                        ClassifierBundle.restore(teacher.sameDiff(), teacherFile, false);
+                        INDArray teacherTrain = p.train().teacherFeatures();
+                        ext.add(Distiller.privileged(teacher, model, r.terms(), p.train().size(), seed,
+                                batch -> Nd4j.pullRows(teacherTrain, 1, batch.requireIndices("the privileged teacher's view"))));
+                    }
+                    trained[0] = model;
+                    return new Built(model, ext, isTeacher ? p.teacherData() : p.studentData());
+                });
+        if (ran) {
+            // a finished ClassifierRun leaves the best epoch's weights in the model
+            evaluate(trained[0], isTeacher ? p.test().teacherSet() : p.test().studentSet(), p.test(), dir);
         }
     }
 
