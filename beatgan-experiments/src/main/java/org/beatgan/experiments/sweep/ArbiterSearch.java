@@ -3,9 +3,7 @@ package org.beatgan.experiments.sweep;
 import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.CandidateGenerator;
 import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
-import org.deeplearning4j.arbiter.optimize.api.TaskCreator;
 import org.deeplearning4j.arbiter.optimize.api.data.DataProvider;
-import org.deeplearning4j.arbiter.optimize.api.data.DataSource;
 import org.deeplearning4j.arbiter.optimize.api.score.ScoreFunction;
 import org.deeplearning4j.arbiter.optimize.api.termination.MaxCandidatesCondition;
 import org.deeplearning4j.arbiter.optimize.config.OptimizationConfiguration;
@@ -13,9 +11,7 @@ import org.deeplearning4j.arbiter.optimize.generator.GridSearchCandidateGenerato
 import org.deeplearning4j.arbiter.optimize.generator.RandomSearchGenerator;
 import org.deeplearning4j.arbiter.optimize.runner.CandidateInfo;
 import org.deeplearning4j.arbiter.optimize.runner.CandidateStatus;
-import org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner;
 import org.deeplearning4j.arbiter.optimize.runner.LocalOptimizationRunner;
-import org.deeplearning4j.arbiter.optimize.runner.listener.StatusListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +21,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.Callable;
 
 /**
  * An Arbiter search over named numeric parameters whose candidates a callback trains and scores
@@ -104,7 +98,7 @@ public final class ArbiterSearch {
         return (Map<String, Object>) org.beatgan.core.io.Json.MAPPER.readValue(f.toFile(), Map.class).get("best");
     }
 
-    private static final class Tasks implements TaskCreator {
+    private static final class Tasks extends CandidateTasks {
         private final CandidateStore store;
         private final Trial trial;
         private final int total;
@@ -116,21 +110,11 @@ public final class ArbiterSearch {
             this.total = total;
         }
 
-        @Override
-        public Callable<OptimizationResult> create(Candidate candidate, DataProvider dataProvider, ScoreFunction scoreFunction,
-                                                   List<StatusListener> statusListeners, IOptimizationRunner runner) {
-            return () -> run(candidate);
-        }
 
-        @Override
-        public Callable<OptimizationResult> create(Candidate candidate, Class<? extends DataSource> dataSource,
-                                                   Properties dataSourceProperties, ScoreFunction scoreFunction,
-                                                   List<StatusListener> statusListeners, IOptimizationRunner runner) {
-            return () -> run(candidate);
-        }
 
         @SuppressWarnings("unchecked")
-        private synchronized OptimizationResult run(Candidate candidate) throws Exception {
+        @Override
+        protected synchronized OptimizationResult run(Candidate candidate) throws Exception {
             Map<String, Double> values = (Map<String, Double>) candidate.getValue();
             long start = System.currentTimeMillis();
             if (++admitted > total) {

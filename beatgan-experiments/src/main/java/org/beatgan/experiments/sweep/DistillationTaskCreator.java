@@ -10,14 +10,8 @@ import org.beatgan.core.train.TrainingRun;
 import org.beatgan.distill.DistillationExperiment;
 import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
-import org.deeplearning4j.arbiter.optimize.api.TaskCreator;
-import org.deeplearning4j.arbiter.optimize.api.data.DataProvider;
-import org.deeplearning4j.arbiter.optimize.api.data.DataSource;
-import org.deeplearning4j.arbiter.optimize.api.score.ScoreFunction;
 import org.deeplearning4j.arbiter.optimize.runner.CandidateInfo;
 import org.deeplearning4j.arbiter.optimize.runner.CandidateStatus;
-import org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner;
-import org.deeplearning4j.arbiter.optimize.runner.listener.StatusListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +20,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -40,7 +32,7 @@ import org.beatgan.core.train.TrainingListener;
  * resumable; a half-trained candidate resumes from its checkpoint. A candidate that throws (NaN
  * loss, invalid value) is recorded as failed and the sweep goes on.
  */
-final class DistillationTaskCreator implements TaskCreator {
+final class DistillationTaskCreator extends CandidateTasks {
 
     private static final Logger LOG = LoggerFactory.getLogger(DistillationTaskCreator.class);
 
@@ -96,23 +88,13 @@ final class DistillationTaskCreator implements TaskCreator {
 
     private final AtomicInteger failedSkipped = new AtomicInteger();
 
-    @Override
-    public Callable<OptimizationResult> create(Candidate candidate, DataProvider dataProvider, ScoreFunction scoreFunction,
-                                               List<StatusListener> statusListeners, IOptimizationRunner runner) {
-        return () -> run(candidate);
-    }
 
-    @Override
-    public Callable<OptimizationResult> create(Candidate candidate, Class<? extends DataSource> dataSource,
-                                               Properties dataSourceProperties, ScoreFunction scoreFunction,
-                                               List<StatusListener> statusListeners, IOptimizationRunner runner) {
-        return () -> run(candidate);
-    }
 
     private final AtomicInteger admitted = new AtomicInteger();
 
     @SuppressWarnings("unchecked")
-    private OptimizationResult run(Candidate candidate) throws Exception {
+    @Override
+    protected OptimizationResult run(Candidate candidate) throws Exception {
         Map<String, Double> values = (Map<String, Double>) candidate.getValue();
         long start = System.currentTimeMillis();
         if (admitted.incrementAndGet() > total) {
