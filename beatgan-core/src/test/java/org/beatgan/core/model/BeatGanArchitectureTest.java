@@ -99,6 +99,23 @@ class BeatGanArchitectureTest {
         assertFalse(GeneratorInference.provides(ActivationNames.D_FEATURES), "the inference plan is the generator only");
     }
 
+    /** In float on the CPU the inference plan is GemmGenerator's sgemm path: it too publishes the table's shapes. */
+    @Test
+    void theSgemmInferencePathPublishesTheTablesActivations() {
+        BeatGanGraph g = BeatGanGraphBuilder.build(CONFIG, DataType.FLOAT, 3);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, CONFIG.nc(), CONFIG.isize()).muli(2).subi(1);
+        Map<String, long[]> want = tableShapes(2);
+        String[] tapped = want.keySet().toArray(String[]::new);
+        Map<String, INDArray> graph = g.forward(x, false, tapped);
+        Map<String, INDArray> gemm = GeneratorInference.of(g).activations(x, tapped);
+        for (Map.Entry<String, long[]> e : want.entrySet()) {
+            assertArrayEquals(e.getValue(), gemm.get(e.getKey()).shape(), "sgemm " + e.getKey());
+            double scale = Math.max(1e-3, graph.get(e.getKey()).amaxNumber().doubleValue());
+            assertEquals(0, graph.get(e.getKey()).sub(gemm.get(e.getKey())).amaxNumber().doubleValue() / scale, 1e-4,
+                    e.getKey());
+        }
+    }
+
     @Test
     void sharedConstantsLiveInTheTable() {
         assertEquals(0.2, BeatGanArchitecture.LEAKY_SLOPE);
