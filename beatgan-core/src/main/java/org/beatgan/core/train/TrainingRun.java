@@ -1,6 +1,5 @@
 package org.beatgan.core.train;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -65,13 +64,11 @@ public final class TrainingRun {
     private final BeatGanTrainer trainer;
     private final Data data;
     private final Options options;
-    private final List<Map<String, Object>> records = new ArrayList<>();
-    private int bestEpoch;
-    private double bestValue = Double.NaN;
+    /** Epoch records, best epoch, training time. */
+    private final RunProgress progress = new RunProgress();
     /** Eval-mode validation scores of the latest epoch (the calibration of the model saved at a best epoch). */
     private AnomalyScorer.Scored lastEvalValidation;
     private String criterion;
-    private double trainSeconds;
     /** The current epoch's steps so far: summed loss terms, steps, beats, seconds inside steps. */
     private final Map<String, Double> epochSums = new LinkedHashMap<>();
     private int epochSteps;
@@ -112,7 +109,7 @@ public final class TrainingRun {
         for (int epoch = startEpoch; epoch < first.trainer.config().epochs(); epoch++) {
             if (runs.stream().allMatch(TrainingRun::patienceExhausted)) {
                 LOG.info("{}: no better validation value for {} epochs; stopping after epoch {} (best epoch {})",
-                        first.options.outDir(), first.trainer.config().patience(), epoch, first.bestEpoch);
+                        first.options.outDir(), first.trainer.config().patience(), epoch, first.progress.bestEpoch());
                 break;
             }
             train.reset();
@@ -150,8 +147,7 @@ public final class TrainingRun {
 
     /** Early stopping: the last {@code patience} epochs did not improve the selection value. */
     private boolean patienceExhausted() {
-        int patience = trainer.config().patience();
-        return patience > 0 && records.size() - bestEpoch >= patience;
+        return progress.stalled(trainer.config().patience());
     }
 
     /**
@@ -200,8 +196,7 @@ public final class TrainingRun {
     /** After an epoch's steps: validation, model selection, model and checkpoint, log line; returns the record. */
     private Map<String, Object> endEpoch(int epoch) throws IOException {
         Map<String, Object> record = epochRecord(epoch);
-        records.add(record);
-        saveEpoch(epoch);
+        saveEpoch(epoch, Boolean.TRUE.equals(record.get("best")));
         for (TrainingListener l : trainer.listeners()) l.onEpoch(record);
         LOG.info("epoch {}/{} {}", epoch + 1, trainer.config().epochs(), Json.COMPACT.writeValueAsString(record));
         return record;
@@ -220,7 +215,6 @@ public final class TrainingRun {
         epochSteps = 0;
         epochBeats = 0;
         epochSeconds = 0;
-        trainSeconds += seconds;
 
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("epoch", epoch + 1);
@@ -241,11 +235,7 @@ public final class TrainingRun {
         record.put("seconds", seconds);
         record.put("beats_per_s", beats / seconds);
         record.put("d_reinits", trainer.discriminatorReinits());
-        if (Double.isNaN(bestValue) || value > bestValue) {
-            bestValue = value;
-            bestEpoch = epoch + 1;
-            record.put("best", true);
-        }
+        progress.add(record, value, seconds);
         return record;
     }
 
@@ -310,33 +300,25 @@ public final class TrainingRun {
     }
 
     /** Best model first, then the checkpoint that refers to it, then the log derived from both. */
-    private void saveEpoch(int epoch) throws IOException {
+    private void saveEpoch(int epoch, boolean best) throws IOException {
         Path out = options.outDir();
-        if (Boolean.TRUE.equals(records.get(records.size() - 1).get("best"))) {
+        if (best) {
             ModelBundle.save(trainer.graph(), out.resolve(MODEL), calibrationEntry());
         }
         Map<String, Object> state = new LinkedHashMap<>();
-        state.put("epochs_completed", epoch + 1);
+        progress.putState(state);
         state.put("iteration", trainer.iteration());
         state.put("iteration_d", trainer.optimizer(Network.D).iteration());
         state.put("iteration_g", trainer.optimizer(Network.G).iteration());
         state.put("d_reinits", trainer.discriminatorReinits());
-        state.put("best_epoch", bestEpoch);
-        state.put("best_value", bestValue);
         state.put("criterion", criterion);
-        state.put("train_seconds", trainSeconds);
         state.put("training_config", trainer.config());
-        state.put("records", records);
         Map<String, byte[]> extra = new LinkedHashMap<>();
         extra.put(TRAINER_STATE, Json.MAPPER.writeValueAsBytes(state));
         extra.put("optimizer/D.bin", ArrayMapCodec.encode(trainer.optimizer(Network.D).stateArrays()));
         extra.put("optimizer/G.bin", ArrayMapCodec.encode(trainer.optimizer(Network.G).stateArrays()));
         ModelBundle.save(trainer.graph(), out.resolve(CHECKPOINT), extra);
-        StringBuilder lines = new StringBuilder();
-        for (Map<String, Object> r : records) {
-            lines.append(Json.COMPACT.writeValueAsString(r)).append('\n');
-        }
-        AtomicFiles.writeString(out.resolve(EPOCHS), lines.toString());
+        progress.writeEpochs(out.resolve(EPOCHS));
     }
 
     /** Whether a run into {@code out} continues from a checkpoint (asked to resume, and one is there). */
@@ -358,25 +340,15 @@ public final class TrainingRun {
         }
         var state = Json.MAPPER.readTree(stateBytes);
         TrainingConfig saved = Json.MAPPER.treeToValue(state.get("training_config"), TrainingConfig.class);
-        if (saved.seed() != trainer.config().seed() || saved.batchSize() != trainer.config().batchSize()) {
-            throw new IOException(ckpt + ": checkpoint was written with seed " + saved.seed() + " and batch "
-                    + saved.batchSize() + ", this run uses seed " + trainer.config().seed() + " and batch "
-                    + trainer.config().batchSize() + "; use a new --out folder or the same settings");
-        }
+        RunProgress.requireSameRun(ckpt, saved.seed(), saved.batchSize(), trainer.config().seed(),
+                trainer.config().batchSize());
         trainer.optimizer(Network.D).restore(ArrayMapCodec.decode(entries.get("optimizer/D.bin"), ckpt + " D optimizer"),
                 state.get("iteration_d").asInt());
         trainer.optimizer(Network.G).restore(ArrayMapCodec.decode(entries.get("optimizer/G.bin"), ckpt + " G optimizer"),
                 state.get("iteration_g").asInt());
         trainer.restoreCounters(state.get("iteration").asLong(), state.get("d_reinits").asInt());
-        bestEpoch = state.get("best_epoch").asInt();
-        bestValue = state.get("best_value").asDouble();
         criterion = state.get("criterion").asText();
-        trainSeconds = state.get("train_seconds").asDouble();
-        records.addAll(Json.MAPPER.convertValue(state.get("records"), new TypeReference<List<Map<String, Object>>>() {
-        }));
-        int done = state.get("epochs_completed").asInt();
-        LOG.info("Resuming from {} after epoch {} (best epoch {})", ckpt, done, bestEpoch);
-        return done;
+        return progress.restore(state, ckpt);
     }
 
     /** Evaluates the best model on the test set and writes metrics.json; returns its content. */
@@ -404,13 +376,13 @@ public final class TrainingRun {
         }
         metrics.put("params", Map.of("G", best.graph().parameterCount(Network.G),
                 "D", best.graph().parameterCount(Network.D), "adapters", adapters));
-        metrics.put("best_epoch", bestEpoch);
+        metrics.put("best_epoch", progress.bestEpoch());
         metrics.put("selection", criterion);
-        metrics.put("best_epoch_record", records.get(bestEpoch - 1));
-        metrics.put("epochs", records.size());
-        metrics.put("stopped_early", records.size() < trainer.config().epochs());
+        metrics.put("best_epoch_record", progress.bestRecord());
+        metrics.put("epochs", progress.epochs());
+        metrics.put("stopped_early", progress.epochs() < trainer.config().epochs());
         metrics.put("d_reinits", trainer.discriminatorReinits());
-        metrics.put("train_seconds", trainSeconds);
+        metrics.put("train_seconds", progress.trainSeconds());
         metrics.put("config", best.graph().config());
         metrics.put("training", trainer.config());
         metrics.put("model", MODEL);

@@ -1,6 +1,5 @@
 package org.beatgan.core.train.classifier;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -10,6 +9,7 @@ import org.beatgan.core.io.AtomicFiles;
 import org.beatgan.core.io.Json;
 import org.beatgan.core.train.LossExtension;
 import org.beatgan.core.train.Pretrainable;
+import org.beatgan.core.train.RunProgress;
 import org.beatgan.core.train.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -20,7 +20,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,11 +55,9 @@ public final class ClassifierRun {
     private final ClassifierTrainer trainer;
     private final Data data;
     private final Options options;
-    private final List<Map<String, Object>> records = new ArrayList<>();
+    /** Epoch records, best epoch, training time. */
+    private final RunProgress progress = new RunProgress();
     private final LrSchedule.State scheduleState = new LrSchedule.State();
-    private int bestEpoch;
-    private double bestValue = Double.NaN;
-    private double trainSeconds;
 
     public ClassifierRun(ClassifierTrainer trainer, Data data, Options options) {
         this.trainer = trainer;
@@ -135,17 +132,11 @@ public final class ClassifierRun {
         record.put("lr", trainer.optimizer().learningRate());
         record.put("seconds", seconds);
         record.put("examples_per_s", seen / seconds);
-        trainSeconds += seconds;
         double value = val.metric(cfg.selection());
-        if (Double.isNaN(bestValue) || value > bestValue) {
-            bestValue = value;
-            bestEpoch = epoch + 1;
-            record.put("best", true);
-        }
+        boolean best = progress.add(record, value, seconds);
         double nextLr = cfg.schedule().next(trainer.optimizer().learningRate(), epoch + 1, value, scheduleState);
         trainer.optimizer().setLearningRate(nextLr);
-        records.add(record);
-        save(epoch, Boolean.TRUE.equals(record.get("best")));
+        save(epoch, best);
         for (TrainingListener l : trainer.listeners()) l.onEpoch(record);
         LOG.info("epoch {}/{} {}", epoch + 1, cfg.epochs(), Json.COMPACT.writeValueAsString(record));
     }
@@ -158,24 +149,18 @@ public final class ClassifierRun {
             ClassifierBundle.save(trainer.model().sameDiff(), settings, out.resolve(MODEL), Map.of());
         }
         Map<String, Object> state = new LinkedHashMap<>();
-        state.put("epochs_completed", epoch + 1);
+        progress.putState(state);
         state.put("iteration", trainer.iteration());
         state.put("optimizer_iteration", trainer.optimizer().iteration());
         state.put("lr", trainer.optimizer().learningRate());
         state.put("schedule_best", scheduleState.best());
         state.put("schedule_bad_epochs", scheduleState.badEpochs());
-        state.put("best_epoch", bestEpoch);
-        state.put("best_value", bestValue);
-        state.put("train_seconds", trainSeconds);
         state.put("training_config", trainer.config());
-        state.put("records", records);
         Map<String, byte[]> extra = new LinkedHashMap<>();
         extra.put(STATE, Json.MAPPER.writeValueAsBytes(state));
         extra.put(OPTIMIZER, ArrayMapCodec.encode(trainer.optimizer().stateArrays()));
         ClassifierBundle.save(trainer.model().sameDiff(), settings, out.resolve(CHECKPOINT), extra);
-        StringBuilder lines = new StringBuilder();
-        for (Map<String, Object> r : records) lines.append(Json.COMPACT.writeValueAsString(r)).append('\n');
-        AtomicFiles.writeString(out.resolve(EPOCHS), lines.toString());
+        progress.writeEpochs(out.resolve(EPOCHS));
     }
 
     private int resume() throws IOException {
@@ -188,24 +173,13 @@ public final class ClassifierRun {
         JsonNode state = Json.MAPPER.readTree(stateBytes);
         ClassifierTrainingConfig saved = Json.MAPPER.treeToValue(state.get("training_config"), ClassifierTrainingConfig.class);
         ClassifierTrainingConfig now = trainer.config();
-        if (saved.seed() != now.seed() || saved.batchSize() != now.batchSize()) {
-            throw new IOException(ckpt + ": checkpoint was written with seed " + saved.seed() + " and batch "
-                    + saved.batchSize() + ", this run uses seed " + now.seed() + " and batch " + now.batchSize()
-                    + "; use a new output folder or the same settings");
-        }
+        RunProgress.requireSameRun(ckpt, saved.seed(), saved.batchSize(), now.seed(), now.batchSize());
         trainer.optimizer().restore(ArrayMapCodec.decode(entries.get(OPTIMIZER), ckpt + " optimizer"),
                 state.get("optimizer_iteration").asInt());
         trainer.optimizer().setLearningRate(state.get("lr").asDouble());
         trainer.restoreIteration(state.get("iteration").asLong());
         scheduleState.restore(state.get("schedule_best").asDouble(), state.get("schedule_bad_epochs").asInt());
-        bestEpoch = state.get("best_epoch").asInt();
-        bestValue = state.get("best_value").asDouble();
-        trainSeconds = state.get("train_seconds").asDouble();
-        records.addAll(Json.MAPPER.convertValue(state.get("records"), new TypeReference<List<Map<String, Object>>>() {
-        }));
-        int done = state.get("epochs_completed").asInt();
-        LOG.info("Resuming from {} after epoch {} (best epoch {})", ckpt, done, bestEpoch);
-        return done;
+        return progress.restore(state, ckpt);
     }
 
     /** Evaluates the best model on the test set and writes metrics.json; returns its content. */
@@ -226,12 +200,12 @@ public final class ClassifierRun {
             if (!trainer.model().trainableVariables().contains(v)) adapters += trainer.array(v).length();
         }
         metrics.put("params", Map.of("model", trainer.model().parameterCount(), "adapters", adapters));
-        metrics.put("best_epoch", bestEpoch);
+        metrics.put("best_epoch", progress.bestEpoch());
         metrics.put("selection", trainer.config().selection());
-        metrics.put("best_epoch_record", records.get(bestEpoch - 1));
-        metrics.put("epochs", records.size());
-        metrics.put("train_seconds", trainSeconds);
-        metrics.put("seconds_per_epoch", trainSeconds / records.size());
+        metrics.put("best_epoch_record", progress.bestRecord());
+        metrics.put("epochs", progress.epochs());
+        metrics.put("train_seconds", progress.trainSeconds());
+        metrics.put("seconds_per_epoch", progress.trainSeconds() / progress.epochs());
         metrics.put("model", trainer.model().describeSettings());
         metrics.put("training", trainer.config());
         AtomicFiles.write(out.resolve(METRICS), o -> Json.MAPPER.writeValue(o, metrics));
