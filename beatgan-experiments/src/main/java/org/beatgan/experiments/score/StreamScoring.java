@@ -1,5 +1,6 @@
 package org.beatgan.experiments.score;
 
+import org.beatgan.core.data.ecg.EcgRecording;
 import org.beatgan.core.io.Json;
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.GeneratorInference;
@@ -50,18 +51,11 @@ final class StreamScoring {
         while ((line = lines.readLine()) != null) {
             lineNo++;
             if (line.isBlank()) continue;
-            String[] cells = line.trim().split("\\s*[,;\\t ]\\s*");
+            String[] cells = EcgRecording.cells(line);
             if (columns == null) {
+                boolean header = !EcgRecording.numeric(cells);
                 List<String> names = new ArrayList<>();
-                boolean header = false;
-                for (String c : cells) {
-                    try {
-                        Double.parseDouble(c);
-                    } catch (NumberFormatException e) {
-                        header = true;
-                    }
-                    names.add(c.replace("\"", ""));
-                }
+                for (String c : cells) names.add(c.replace("\"", "").trim());
                 width = cells.length;
                 columns = chooseColumns(header ? names : null, width, nc, leads);
                 if (header) continue;

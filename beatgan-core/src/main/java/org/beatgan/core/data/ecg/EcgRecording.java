@@ -79,8 +79,8 @@ public record EcgRecording(String name, double fs, List<String> leadNames, doubl
     }
 
     /**
-     * Reads a CSV of samples: one line per sample, one column per lead, comma- (or semicolon-, tab-)
-     * separated; an optional first line of column names (a line that is not all numbers). Without
+     * Reads a CSV of samples: one line per sample, one column per lead, comma-, semicolon-, tab- or
+     * space-separated ({@link #cells}); an optional first line of column names (a line that is not all numbers). Without
      * names the columns are called {@code 0, 1, ...}. The sampling rate is not in the file and must
      * be given.
      */
@@ -97,7 +97,7 @@ public record EcgRecording(String name, double fs, List<String> leadNames, doubl
             while ((line = in.readLine()) != null) {
                 lineNo++;
                 if (line.isBlank()) continue;
-                String[] cells = line.trim().split("\\s*[,;\\t]\\s*");
+                String[] cells = cells(line);
                 if (columns < 0) {
                     columns = cells.length;
                     if (!numeric(cells)) {
@@ -141,7 +141,17 @@ public record EcgRecording(String name, double fs, List<String> leadNames, doubl
         return new EcgRecording(name, fs, names, leads, List.of(), false);
     }
 
-    private static boolean numeric(String[] cells) {
+    /**
+     * The cells of one line of samples: separated by commas, semicolons or tabs (spaces around them
+     * ignored), or else by runs of spaces. Shared by CSV files and streamed samples.
+     */
+    public static String[] cells(String line) {
+        String t = line.trim();
+        return t.matches(".*[,;\\t].*") ? t.split("\\s*[,;\\t]\\s*") : t.split("\\s+");
+    }
+
+    /** Whether every cell parses as a number (a line that does not is a header of lead names). */
+    public static boolean numeric(String[] cells) {
         for (String c : cells) {
             try {
                 Double.parseDouble(c);
