@@ -58,12 +58,18 @@ public final class EcgBeatScorer {
     }
 
     /**
-     * A recording made ready: its chosen leads at 360 Hz, raw and filtered, and the beats that fit.
+     * A recording made ready: its chosen leads at 360 Hz, raw (null once dropped) and filtered, and the
+     * beats that fit.
      *
      * @param skippedAtEdges beats whose window leaves the recording (not scored)
      */
     public record Prepared(EcgRecording recording, int[] leads, double[][] raw360, double[][] filtered360,
                            List<Beat> beats, BeatSource source, int skippedAtEdges) {
+
+        /** The same without the raw 360 Hz leads (scoring and plots read the filtered ones): half the memory. */
+        public Prepared withoutRaw() {
+            return new Prepared(recording, leads, null, filtered360, beats, source, skippedAtEdges);
+        }
 
         /** The chosen leads' names, in model order. */
         public List<String> leadNames() {

@@ -112,7 +112,8 @@ final class RecordScoring {
         }
         int flagged = 0;
         int part = parts.size();
-        parts.add(new Part(rec.name(), p, null));
+        // kept for the plots at the end: a folder of records must not hold every raw lead twice
+        parts.add(new Part(rec.name(), p.withoutRaw(), null));
         for (int i = 0; i < scores.length; i++) {
             EcgBeatScorer.Beat b = p.beats().get(i);
             boolean f = scores[i] >= threshold.value();
