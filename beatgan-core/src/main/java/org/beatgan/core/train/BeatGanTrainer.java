@@ -39,7 +39,7 @@ public final class BeatGanTrainer implements ObservableTraining {
     private final List<String> dOutputs = new ArrayList<>();
     private final List<String> gOutputs = new ArrayList<>();
     private final Map<String, String> logged = new LinkedHashMap<>();
-    /** Logged losses checked for NaN before an update: those of the G pass, and all of them. */
+    /** Logged losses of the G pass, checked for NaN before G is updated. */
     private final List<String> gLosses;
     private final List<TrainingListener> listeners = new ArrayList<>();
     /** What computes the gradients: the graph or the direct step. */
