@@ -78,7 +78,11 @@ final class RecordScoring {
     /** Scores one recording; {@code source} null: its annotations when it has them, else the detector. */
     void scoreRecording(EcgRecording rec, int[] leads, EcgBeatScorer.BeatSource source) {
         long t0 = System.nanoTime();
-        boolean annotations = source == null ? rec.annotated() : source == EcgBeatScorer.BeatSource.ANNOTATIONS;
+        // auto: the reference beats when the record has some (an annotation file may hold only rhythm or
+        // noise labels), else the detector
+        boolean hasBeats = rec.annotations().stream().anyMatch(a -> DetectorEvaluation.isBeat(a.code()));
+        boolean annotations = source == null ? rec.annotated() && hasBeats
+                : source == EcgBeatScorer.BeatSource.ANNOTATIONS;
         EcgBeatScorer.Prepared p = EcgBeatScorer.prepare(rec, leads, annotations);
         long t1 = System.nanoTime();
         double[] scores = EcgBeatScorer.score(generator, p);
@@ -98,7 +102,7 @@ final class RecordScoring {
             symbols[i] = p.beats().get(i).symbol();
             classes[i] = p.beats().get(i).aami();
         }
-        if (rec.annotated()) {
+        if (rec.annotated() && hasBeats) {
             EcgBeatScorer.DetectorCheck d = EcgBeatScorer.checkDetector(
                     p.source() == EcgBeatScorer.BeatSource.DETECTOR ? p : EcgBeatScorer.prepare(rec, leads, false));
             r.put("detector", detectorFigures(d.figures()));
