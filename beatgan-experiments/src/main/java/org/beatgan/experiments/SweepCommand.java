@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.beatgan.core.config.ExperimentConfig;
 import org.beatgan.core.io.Json;
 import org.beatgan.experiments.sweep.DistillationSweep;
+import org.beatgan.experiments.sweep.SweepBackend;
 import org.beatgan.experiments.ui.UiOptions;
 import org.beatgan.experiments.ui.UiSession;
 import picocli.CommandLine.Command;
@@ -32,6 +33,12 @@ public final class SweepCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     UiOptions ui;
 
+    @Option(names = "--spark", paramLabel = "MASTER", arity = "0..1", fallbackValue = "",
+            description = "Train the candidates on Apache Spark, one candidate per task: local[N] for an embedded Spark, "
+                    + "or no value under spark-submit (its --master). Teacher, data and --out must be on storage "
+                    + "every executor sees (README, \"Sweeps on Spark\").")
+    String spark;
+
     @Option(names = "--quick", description = "A few minutes' sweep: 3 candidates, 1 epoch, 512 training and 512 evaluation beats.")
     boolean quick;
 
@@ -46,9 +53,14 @@ public final class SweepCommand implements Callable<Integer> {
                     .put("gridPoints", 2);
             cfg = cfg.with(o);
         }
+        if (spark != null && ui.ui) {
+            throw new IllegalArgumentException("--ui is not served from a Spark sweep's driver (Spark's Netty and the "
+                    + "UI's Vert.x clash): record the sweep with --stats-file F and view it with ./beatgan ui --stats-file F");
+        }
         DistillationSweep.Outcome outcome;
-        try (UiSession session = UiSession.open(ui)) {
-            outcome = new DistillationSweep(cfg, teacher, out)
+        try (UiSession session = UiSession.open(ui);
+             SweepBackend backend = spark == null ? null : SweepBackend.find("spark").open(spark, "beatgan sweep " + cfg.name())) {
+            outcome = new DistillationSweep(cfg, teacher, out).withBackend(backend)
                     .withUi(session::reporters, session.sweepProgress(cfg.name())).run();
         }
         System.out.println(DistillationSweep.summaryJson(outcome));

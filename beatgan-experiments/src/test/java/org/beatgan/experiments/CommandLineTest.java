@@ -200,6 +200,14 @@ class CommandLineTest {
         rc = Cli.execute(new DataCommand(), new PrintWriter(err, true), "--data", demo(), "--nc", "3");
         assertEquals(2, rc);
         assertTrue(err.toString().contains("--nc 3"), err.toString());
+
+        // Spark's libraries live in beatgan-experiments/spark, off this class path
+        err = new StringWriter();
+        rc = Cli.execute(new SweepCommand(), new PrintWriter(err, true), "--config", "../notebooks-config/distill-sweep.yaml",
+                "--out", out.resolve("sweep").toString(), "--spark", "local[2]");
+        assertEquals(2, rc);
+        assertTrue(err.toString().contains("no 'spark' sweep backend") && err.toString().contains("spark-submit"),
+                err.toString());
     }
 
     @Test

@@ -116,6 +116,12 @@ public final class TrainingRun {
             try (ProgressBar bar = first.progressBar(epoch)) {
                 DataSet next = train.hasNext() ? train.next() : null;
                 while (next != null) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        // a cancelled job (a Spark sweep's time limit): stop at a step boundary; the
+                        // checkpoint of the last finished epoch stays for a resume
+                        throw new java.io.InterruptedIOException(first.options.outDir() + ": training interrupted in epoch "
+                                + (epoch + 1) + "; a resume continues after the last finished epoch");
+                    }
                     DataSet batch = next;
                     // the next batch is announced first, so teacher work for it overlaps this step
                     next = train.hasNext() ? train.next() : null;

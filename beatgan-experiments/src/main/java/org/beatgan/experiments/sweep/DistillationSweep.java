@@ -13,6 +13,7 @@ import org.deeplearning4j.arbiter.optimize.api.termination.MaxTimeCondition;
 import org.deeplearning4j.arbiter.optimize.config.OptimizationConfiguration;
 import org.deeplearning4j.arbiter.optimize.generator.GridSearchCandidateGenerator;
 import org.deeplearning4j.arbiter.optimize.generator.RandomSearchGenerator;
+import org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner;
 import org.deeplearning4j.arbiter.optimize.runner.LocalOptimizationRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,13 @@ public final class DistillationSweep {
     private final Path out;
     private Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners = name -> List.of();
     private Consumer<Map<String, Object>> progress = m -> { };
+    private SweepBackend backend;
+
+    /** Candidates train where {@code backend} puts them (Spark) instead of in this process. */
+    public DistillationSweep withBackend(SweepBackend backend) {
+        this.backend = backend;
+        return this;
+    }
 
     /** Per-candidate training listeners (UI reporters) and a sink for sweep progress records. */
     public DistillationSweep withUi(Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners,
@@ -88,10 +96,22 @@ public final class DistillationSweep {
             LOG.info("{} finished candidates in {}: they are skipped, not retrained", before, out);
             System.err.println("sweep: " + before + " finished candidates found in " + out + "; skipping them");
         }
-        ExperimentData.Prepared data = ExperimentData.prepare(cfg.data(), cfg.model().nc(), cfg.training().batchSize());
         SweepScore score = new SweepScore(spec.metric());
-        DistillationTaskCreator tasks = new DistillationTaskCreator(cfg, spec.parameters(), teacher, data, store, score,
-                listeners, progress, spec.candidates(), spec.minimize());
+        CandidateTrainer trainer;
+        DataProvider provider;
+        if (backend == null) {
+            ExperimentData.Prepared data = ExperimentData.prepare(cfg.data(), cfg.model().nc(), cfg.training().batchSize());
+            trainer = (index, values, dir) -> CandidateTraining.train(cfg, teacher, data, index, values, dir,
+                    listeners.apply(cfg.name() + " candidate " + index));
+            provider = new PreparedData(data);
+        } else {
+            // the candidates read their beats where they train; the driver reads only the records
+            trainer = backend.trainer(cfg, teacher, out);
+            provider = new PreparedData(null);
+            LOG.info("candidates train on {} ({} at once)", backend.name(), backend.slots());
+        }
+        DistillationTaskCreator tasks = new DistillationTaskCreator(trainer, store, progress, spec.candidates(),
+                spec.minimize());
         DistillSearchSpace space = new DistillSearchSpace(spec.parameters());
         CandidateGenerator generator;
         if (spec.generator().equals("grid")) {
@@ -105,14 +125,15 @@ public final class DistillationSweep {
         generator.setRngSeed(spec.seed());
         OptimizationConfiguration conf = new OptimizationConfiguration.Builder()
                 .candidateGenerator(generator)
-                .dataProvider(new PreparedData(data))
+                .dataProvider(provider)
                 .modelSaver(store)
                 .scoreFunction(score)
                 .terminationConditions(new MaxCandidatesCondition(spec.candidates()),
                         new MaxTimeCondition((long) Math.ceil(spec.maxMinutes()), TimeUnit.MINUTES))
                 .rngSeed(spec.seed())
                 .build();
-        LocalOptimizationRunner runner = new LocalOptimizationRunner(spec.parallel(), conf, tasks);
+        IOptimizationRunner runner = backend == null ? new LocalOptimizationRunner(spec.parallel(), conf, tasks)
+                : backend.runner(conf, tasks);
         runner.execute();
         LOG.info("Arbiter: {} completed, {} failed, best score {} (candidate {})", runner.numCandidatesCompleted(),
                 runner.numCandidatesFailed(), runner.bestScore(), runner.bestScoreCandidateIndex());

@@ -1,13 +1,5 @@
 package org.beatgan.experiments.sweep;
 
-import org.beatgan.core.train.ObservableTraining;
-import org.beatgan.core.config.ExperimentConfig;
-import org.beatgan.core.data.ExperimentData;
-import org.beatgan.core.io.Json;
-import org.beatgan.core.io.ModelBundle;
-import org.beatgan.core.train.ExperimentRunner;
-import org.beatgan.core.train.TrainingRun;
-import org.beatgan.distill.DistillationExperiment;
 import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
 import org.deeplearning4j.arbiter.optimize.runner.CandidateInfo;
@@ -15,53 +7,37 @@ import org.deeplearning4j.arbiter.optimize.runner.CandidateStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.function.Function;
-import org.beatgan.core.train.TrainingListener;
 
 /**
  * Arbiter task: train one student with a candidate's hyperparameters (a SameDiff distillation
- * run) and return its validation score. A candidate already finished in the results folder
- * (done or failed) is returned from its record without training, which makes a killed sweep
- * resumable; a half-trained candidate resumes from its checkpoint. A candidate that throws (NaN
- * loss, invalid value) is recorded as failed and the sweep goes on.
+ * run, where the {@link CandidateTrainer} puts it) and return its validation score. A candidate
+ * already finished in the results folder (done or failed) is returned from its record without
+ * training, which makes a killed sweep resumable; a half-trained candidate resumes from its
+ * checkpoint. A candidate that throws (NaN loss, invalid value) is recorded as failed and the sweep
+ * goes on; one its trainer could not end (cancelled) is not recorded at all.
  */
 final class DistillationTaskCreator extends CandidateTasks {
 
     private static final Logger LOG = LoggerFactory.getLogger(DistillationTaskCreator.class);
 
-    private final ExperimentConfig base;
-    private final List<SweepParameter> params;
-    private final Path teacher;
-    private final ExperimentData.Prepared data;
+    private final CandidateTrainer trainer;
     private final CandidateStore store;
-    private final SweepScore score;
     final AtomicInteger skipped = new AtomicInteger();
     final AtomicInteger trained = new AtomicInteger();
     final AtomicInteger failed = new AtomicInteger();
-    private final Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners;
     private final Consumer<Map<String, Object>> progress;
     private final int total;
     private final boolean minimize;
     private Double best;
 
-    DistillationTaskCreator(ExperimentConfig base, List<SweepParameter> params, Path teacher,
-                            ExperimentData.Prepared data, CandidateStore store, SweepScore score,
-                            Function<String, List<Function<ObservableTraining, TrainingListener>>> listeners,
-                            Consumer<Map<String, Object>> progress, int total, boolean minimize) {
-        this.base = base;
-        this.params = params;
-        this.teacher = teacher;
-        this.data = data;
+    DistillationTaskCreator(CandidateTrainer trainer, CandidateStore store, Consumer<Map<String, Object>> progress,
+                            int total, boolean minimize) {
+        this.trainer = trainer;
         this.store = store;
-        this.score = score;
-        this.listeners = listeners;
         this.progress = progress;
         this.total = total;
         this.minimize = minimize;
@@ -124,37 +100,9 @@ final class DistillationTaskCreator extends CandidateTasks {
         return result;
     }
 
-    private Map<String, Object> train(int index, Map<String, Double> values) {
-        Path dir = store.dir(values).resolve("run");
-        Map<String, Object> record = new LinkedHashMap<>();
-        record.put("candidate", index);
-        record.put("params", values);
-        record.put("key", SweepCandidates.key(values));
-        long t0 = System.nanoTime();
-        try {
-            ExperimentConfig cfg = SweepCandidates.apply(base, params, values);
-            boolean resume = Files.exists(dir.resolve(TrainingRun.CHECKPOINT));
-            LOG.info("candidate {} ({}): training{}", index, record.get("key"), resume ? " (resuming)" : "");
-            Map<String, Object> metrics = DistillationExperiment.run(cfg, ModelBundle.load(teacher).graph(),
-                    data.withFreshIterators(), new ExperimentRunner.Options(dir, resume, false)
-                            .withListeners(listeners.apply(base.name() + " candidate " + index)));
-            double s = score.of(metrics);
-            if (Double.isNaN(s)) {
-                throw new IllegalStateException("the run has no value for the sweep metric (validation without "
-                        + "anomalies? use metric: selection or val_score_mean)");
-            }
-            record.put("status", "done");
-            record.put("score", s);
-            record.put("metrics", Json.MAPPER.convertValue(metrics, Map.class));
-            record.put("model", dir.resolve(TrainingRun.MODEL).toString());
-            trained.incrementAndGet();
-        } catch (Exception e) {
-            failed.incrementAndGet();
-            LOG.warn("candidate {} ({}) failed: {}", index, record.get("key"), e.toString());
-            record.put("status", "failed");
-            record.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
-        }
-        record.put("seconds", (System.nanoTime() - t0) / 1e9);
+    private Map<String, Object> train(int index, Map<String, Double> values) throws Exception {
+        Map<String, Object> record = trainer.train(index, values, store.dir(values).resolve("run"));
+        (("done".equals(record.get("status"))) ? trained : failed).incrementAndGet();
         return record;
     }
 }

@@ -1,0 +1,77 @@
+package org.beatgan.spark;
+
+import org.apache.spark.SparkConf;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Spark settings a sweep runs under. A candidate is one task that owns a whole executor
+ * ({@code spark.task.cpus} = {@code spark.executor.cores}, with {@code OMP_NUM_THREADS} to match),
+ * a lost executor's task is retried once ({@code spark.task.maxFailures} 2), speculation is off (a
+ * second copy of a training would race the first in the same run folder), and ND4J's system
+ * properties travel in the executors' Java options. Spark's web UI is off and an embedded
+ * ({@code local[N]}) driver binds to 127.0.0.1. What the user set (spark-submit's --conf) wins.
+ */
+final class SparkSettings {
+
+    /** ND4J / JavaCPP system properties copied from the driver to the executors when set there. */
+    static final List<String> ND4J_PROPERTIES = List.of("org.bytedeco.javacpp.platform.extension",
+            "org.bytedeco.javacpp.maxbytes", "org.bytedeco.javacpp.maxphysicalbytes", "org.bytedeco.javacpp.cachedir");
+
+    private SparkSettings() {
+    }
+
+    static boolean isLocal(String master) {
+        return master.equals("local") || master.startsWith("local[");
+    }
+
+    /**
+     * @param master {@code local[N]}, a cluster URL, or "" for the master spark-submit set
+     */
+    static SparkConf conf(String master, String appName) {
+        SparkConf conf = new SparkConf(true);
+        if (!master.isEmpty()) {
+            conf.setMaster(master);
+        } else if (!conf.contains("spark.master")) {
+            throw new IllegalArgumentException("--spark without a master: give one (--spark local[2]) or run under "
+                    + "spark-submit, whose --master sets it");
+        }
+        String m = conf.get("spark.master");
+        conf.setIfMissing("spark.app.name", appName);
+        conf.setIfMissing("spark.ui.enabled", "false");
+        conf.setIfMissing("spark.speculation", "false");
+        conf.setIfMissing("spark.task.maxFailures", "2");
+        if (isLocal(m)) {
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.task.cpus", "1");
+        } else {
+            String cores = conf.get("spark.executor.cores", "2");
+            conf.set("spark.executor.cores", cores);
+            conf.setIfMissing("spark.task.cpus", cores);
+            conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", conf.get("spark.task.cpus"));
+        }
+        String data = System.getenv("BEATGAN_DATA_DIR");
+        if (data != null && !data.isBlank()) conf.setIfMissing("spark.executorEnv.BEATGAN_DATA_DIR", data);
+        conf.setIfMissing("spark.executor.extraJavaOptions", String.join(" ", nd4jOptions()));
+        return conf;
+    }
+
+    static List<String> nd4jOptions() {
+        List<String> out = new ArrayList<>();
+        for (String p : ND4J_PROPERTIES) {
+            String v = System.getProperty(p);
+            if (v != null && !v.isBlank()) out.add("-D" + p + "=" + v);
+        }
+        String home = System.getProperty("beatgan.home");
+        if (home != null) out.add("-Dbeatgan.home=" + home);
+        return out;
+    }
+
+    /** Candidates trained at once: the cluster's task slots (local[N]: N). */
+    static int slots(org.apache.spark.api.java.JavaSparkContext sc) {
+        int taskCpus = Integer.parseInt(sc.getConf().get("spark.task.cpus", "1"));
+        return Math.max(1, sc.defaultParallelism() / Math.max(1, taskCpus));
+    }
+}

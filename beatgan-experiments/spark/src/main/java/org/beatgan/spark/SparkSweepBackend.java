@@ -1,0 +1,153 @@
+package org.beatgan.spark;
+
+import org.apache.spark.SparkException;
+import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.beatgan.core.config.ExperimentConfig;
+import org.beatgan.core.io.Json;
+import org.beatgan.core.io.PretrainedModels;
+import org.beatgan.experiments.sweep.CandidateTrainer;
+import org.beatgan.experiments.sweep.SweepBackend;
+import org.deeplearning4j.arbiter.optimize.api.TaskCreator;
+import org.deeplearning4j.arbiter.optimize.config.OptimizationConfiguration;
+import org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Sweep candidates as Spark jobs: each candidate is a one-element job
+ * ({@code parallelize(task).map(CandidateTask).collectAsync()}) in its own job group, so that the
+ * sweep's time limit can cancel it. A cancelled candidate is not recorded (a restart trains it
+ * again, from its checkpoint); a job that failed for good (its task lost twice) is recorded as
+ * failed with Spark's reason, and the sweep goes on.
+ */
+public final class SparkSweepBackend implements SweepBackend {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SparkSweepBackend.class);
+
+    /** {@code --spark}'s backend, found with ServiceLoader. */
+    public static final class Factory implements SweepBackend.Factory {
+        @Override
+        public String name() {
+            return "spark";
+        }
+
+        @Override
+        public SweepBackend open(String master, String appName) {
+            // a Spark context already running in this JVM (a notebook's, a test's) is used and left
+            // running; the marker tells whether getOrCreate made ours
+            String marker = UUID.randomUUID().toString();
+            org.apache.spark.SparkConf conf = SparkSettings.conf(master, appName).set("spark.beatgan.sweep.id", marker);
+            org.apache.spark.SparkContext sc = org.apache.spark.SparkContext.getOrCreate(conf);
+            boolean ours = marker.equals(sc.getConf().get("spark.beatgan.sweep.id", ""));
+            if (!ours) LOG.info("using the running Spark context ({})", sc.master());
+            return new SparkSweepBackend(JavaSparkContext.fromSparkContext(sc), ours);
+        }
+    }
+
+    private final JavaSparkContext sc;
+    private final boolean owned;
+    private final Map<String, JavaFutureAction<List<String>>> running = new ConcurrentHashMap<>();
+    private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
+
+    /** @param owned whether {@link #close()} stops the context */
+    public SparkSweepBackend(JavaSparkContext sc, boolean owned) {
+        this.sc = sc;
+        this.owned = owned;
+    }
+
+    @Override
+    public String name() {
+        return "Spark " + sc.master();
+    }
+
+    @Override
+    public int slots() {
+        return SparkSettings.slots(sc);
+    }
+
+    JavaSparkContext context() {
+        return sc;
+    }
+
+    @Override
+    public CandidateTrainer trainer(ExperimentConfig cfg, Path teacher, Path out) {
+        String teacherRef = PretrainedModels.isReference(teacher) ? teacher.toString() : teacher.toAbsolutePath().toString();
+        return (index, values, dir) -> {
+            String task = CandidateTask.describe(cfg, teacherRef, dir, index, values);
+            String group = "candidate-" + index + "-" + UUID.randomUUID();
+            long t0 = System.nanoTime();
+            sc.setJobGroup(group, cfg.name() + " candidate " + index + " " + values, true);
+            JavaFutureAction<List<String>> job;
+            try {
+                job = sc.parallelize(List.of(task), 1).map(new CandidateTask()).collectAsync();
+            } finally {
+                sc.clearJobGroup();
+            }
+            running.put(group, job);
+            try {
+                String json = job.get().get(0);
+                @SuppressWarnings("unchecked")
+                Map<String, Object> record = Json.MAPPER.readValue(json, Map.class);
+                // the driver's wall time for the job: less the task's own seconds, Spark's overhead
+                record.put("job_seconds", (System.nanoTime() - t0) / 1e9);
+                return record;
+            } catch (ExecutionException | CancellationException e) {
+                if (cancelled.contains(group) || e instanceof CancellationException) {
+                    throw new CancellationException("candidate " + index + " cancelled (the sweep's time limit); "
+                            + "not recorded, a restart trains it again");
+                }
+                Throwable cause = e.getCause() instanceof SparkException s ? s : e;
+                LOG.warn("candidate {}: its Spark job failed: {}", index, cause.toString());
+                Map<String, Object> record = new java.util.LinkedHashMap<>();
+                record.put("candidate", index);
+                record.put("params", values);
+                record.put("status", "failed");
+                record.put("error", "Spark job failed: " + firstLine(cause.getMessage()));
+                return record;
+            } finally {
+                running.remove(group);
+            }
+        };
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** Cancels every running candidate (their futures end in CancellationException). */
+    public void cancelAll() {
+        for (String group : running.keySet()) {
+            cancelled.add(group);
+            LOG.info("cancelling Spark job group {}", group);
+            sc.cancelJobGroup(group);
+        }
+    }
+
+    /** Candidates whose jobs are running now. */
+    public int runningCount() {
+        return running.size();
+    }
+
+    @Override
+    public IOptimizationRunner runner(OptimizationConfiguration conf, TaskCreator tasks) {
+        return new SparkOptimizationRunner(conf, tasks, this);
+    }
+
+    @Override
+    public void close() {
+        cancelAll();
+        if (owned) sc.stop();
+    }
+}

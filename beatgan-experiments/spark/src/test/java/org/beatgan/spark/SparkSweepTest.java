@@ -1,0 +1,268 @@
+package org.beatgan.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.beatgan.core.config.ExperimentConfig;
+import org.beatgan.core.io.DataLocations;
+import org.beatgan.core.io.Json;
+import org.beatgan.experiments.BeatGanCli;
+import org.beatgan.experiments.Cli;
+import org.beatgan.experiments.TrainCommand;
+import org.beatgan.experiments.sweep.CandidateTrainer;
+import org.beatgan.experiments.sweep.DistillationSweep;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Sweeps through an embedded Spark (local[2], loopback only, Spark's web UI off) on real beats,
+ * against the local runner.
+ */
+class SparkSweepTest {
+
+    @TempDir
+    static Path shared;
+    static Path teacher;
+    static JavaSparkContext sc;
+    static SparkSweepBackend spark;
+
+    @BeforeAll
+    static void start() {
+        StringWriter err = new StringWriter();
+        assertEquals(0, Cli.execute(new TrainCommand(), new PrintWriter(err, true), "--data",
+                DataLocations.beatganDemo().toString(), "--epochs", "1", "--ngf", "8", "--ndf", "8", "--batch-size", "16",
+                "--out", shared.resolve("teacher").toString(), "--no-progress"), err.toString());
+        teacher = shared.resolve("teacher/model.zip");
+        sc = new JavaSparkContext(SparkSettings.conf("local[2]", "SparkSweepTest"));
+        spark = new SparkSweepBackend(sc, false);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (sc != null) sc.stop();
+    }
+
+    private static ExperimentConfig config(Path dir, int candidates, String betaValues, int epochs) throws Exception {
+        Path f = dir.resolve("sweep.yaml");
+        Files.createDirectories(dir);
+        Files.writeString(f, "name: spark-sweep\nmodel: {ngf: 4, ndf: 4}\ntraining: {epochs: " + epochs
+                + ", batchSize: 16, lr: 1.0e-3}\n"
+                + "data: {path: '" + DataLocations.beatganDemo() + "', trainLimit: 256, evalLimit: 256}\n"
+                + "distill:\n  terms:\n    - {name: kd, loss: kd, weight: 1, params: {T: 4}, inputs: {logits: score}}\n"
+                + "    - {name: at, loss: at, weight: 100, inputs: {feats: [G/enc/act3]}}\n"
+                + "sweep:\n  generator: grid\n  candidates: " + candidates + "\n  parallel: 2\n  metric: val_auc\n"
+                + "  parameters:\n    T: {values: [1, 4]}\n    beta: {values: " + betaValues + "}\n");
+        return ExperimentConfig.load(f);
+    }
+
+    private static Map<String, JsonNode> results(Path out) throws Exception {
+        Map<String, JsonNode> m = new HashMap<>();
+        try (Stream<Path> dirs = Files.list(out.resolve("candidates"))) {
+            for (Path d : dirs.toList()) {
+                JsonNode r = Json.MAPPER.readTree(d.resolve("result.json").toFile());
+                m.put(r.path("key").asText(), r);
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void sparkGivesTheLocalRunnersResultsAndAFailingCandidateFailsAlone(@TempDir Path tmp) throws Exception {
+        // beta = 1e39 overflows float32: those candidates diverge, and only they fail
+        Path local = tmp.resolve("local");
+        Path viaSpark = tmp.resolve("spark");
+        DistillationSweep.Outcome a = new DistillationSweep(config(local, 4, "[10, 1.0e39]", 1), teacher, local).run();
+        DistillationSweep.Outcome b = new DistillationSweep(config(viaSpark, 4, "[10, 1.0e39]", 1), teacher, viaSpark)
+                .withBackend(spark).run();
+        assertEquals(2, a.trained());
+        assertEquals(2, b.trained(), "the others finish");
+        assertEquals(2, b.failed(), "the diverging candidates are recorded as failed");
+        Map<String, JsonNode> ra = results(local);
+        Map<String, JsonNode> rb = results(viaSpark);
+        assertEquals(ra.keySet(), rb.keySet(), "the same candidates");
+        for (String key : ra.keySet()) {
+            JsonNode x = ra.get(key);
+            JsonNode y = rb.get(key);
+            assertEquals(x.path("status").asText(), y.path("status").asText(), key);
+            if (x.path("status").asText().equals("done")) {
+                assertEquals(x.path("score").asDouble(), y.path("score").asDouble(), 1e-6, key + ": validation score");
+                assertEquals(x.path("metrics").path("test").path("auc").asDouble(),
+                        y.path("metrics").path("test").path("auc").asDouble(), 1e-6, key + ": test AUC");
+                assertTrue(y.path("executor").asText().contains("executor driver"), "ran in a Spark task: " + y);
+                assertTrue(Files.exists(Path.of(y.path("model").asText())), "the candidate's model is in its run folder");
+            } else {
+                assertTrue(y.path("error").asText().contains("TrainingDivergedException"), y.toString());
+            }
+        }
+        List<String> csv = Files.readAllLines(viaSpark.resolve("results.csv"));
+        assertEquals(5, csv.size(), "header + 4 candidates");
+        assertTrue(Files.size(viaSpark.resolve("results.md")) > 0);
+        assertEquals(Json.MAPPER.readTree(local.resolve("best.json").toFile()).path("params"),
+                Json.MAPPER.readTree(viaSpark.resolve("best.json").toFile()).path("params"), "the same best candidate");
+    }
+
+    @Test
+    void aRestartedSparkSweepSkipsFinishedCandidatesAndResumesAnInterruptedOne(@TempDir Path out) throws Exception {
+        DistillationSweep.Outcome first = new DistillationSweep(config(out, 2, "[10, 100]", 1), teacher, out)
+                .withBackend(spark).run();
+        assertEquals(2, first.trained());
+        DistillationSweep.Outcome second = new DistillationSweep(config(out, 3, "[10, 100]", 1), teacher, out)
+                .withBackend(spark).run();
+        assertEquals(2, second.skipped(), "finished candidates are not retrained");
+        assertEquals(1, second.trained());
+        // a driver killed while a candidate trained: its run folder is there, its result is not
+        Path third = results(out).values().stream().filter(r -> r.path("candidate").asInt() == 2)
+                .map(r -> Path.of(r.path("model").asText()).getParent().getParent()).findFirst().orElseThrow();
+        Files.delete(third.resolve("result.json"));
+        Files.delete(third.resolve("run/metrics.json"));
+        long modelTime = Files.getLastModifiedTime(third.resolve("run/model.zip")).toMillis();
+        DistillationSweep.Outcome again = new DistillationSweep(config(out, 3, "[10, 100]", 1), teacher, out)
+                .withBackend(spark).run();
+        assertEquals(2, again.skipped());
+        assertEquals(1, again.trained(), "the interrupted candidate is completed from its checkpoint");
+        assertEquals(modelTime, Files.getLastModifiedTime(third.resolve("run/model.zip")).toMillis(),
+                "its finished epoch is not trained again");
+        assertEquals(4, Files.readAllLines(out.resolve("results.csv")).size());
+    }
+
+    @Test
+    void aCancelledCandidateEndsInCancellationAndIsNotRecorded(@TempDir Path out) throws Exception {
+        ExperimentConfig cfg = config(out, 1, "[10]", 20);
+        CandidateTrainer trainer = spark.trainer(cfg, teacher, out);
+        Path dir = out.resolve("candidates/c-test/run");
+        CompletableFuture<Map<String, Object>> f = CompletableFuture.supplyAsync(() -> {
+            try {
+                return trainer.train(0, Map.of("T", 4.0, "beta", 10.0), dir);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        long t0 = System.nanoTime();
+        while (!Files.exists(dir.resolve("epochs.jsonl")) && System.nanoTime() - t0 < TimeUnit.MINUTES.toNanos(3)) {
+            Thread.sleep(200);
+        }
+        assertEquals(1, spark.runningCount(), "the candidate's job is running");
+        spark.cancelAll();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(2, TimeUnit.MINUTES));
+        assertInstanceOf(CancellationException.class, e.getCause(), e.toString());
+        assertEquals(0, spark.runningCount());
+        // the task thread itself stops (training checks for the interrupt at every step)
+        long t1 = System.nanoTime();
+        while (runningTasks() > 0 && System.nanoTime() - t1 < TimeUnit.SECONDS.toNanos(60)) Thread.sleep(100);
+        assertEquals(0, runningTasks(), "the cancelled task stopped training");
+        long epochs = Files.readAllLines(dir.resolve("epochs.jsonl")).size();
+        assertTrue(epochs < 20, "stopped before its 20 epochs: " + epochs);
+        assertFalse(Files.exists(dir.resolve("metrics.json")), "the cancelled run did not finish");
+    }
+
+    private static int runningTasks() {
+        int n = 0;
+        for (org.apache.spark.SparkExecutorInfo e : sc.sc().statusTracker().getExecutorInfos()) n += e.numRunningTasks();
+        return n;
+    }
+
+    @Test
+    void theTaskFunctionSerialisesAndReturnsFailuresAsRecords() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
+            o.writeObject(new CandidateTask());
+        }
+        Object back;
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            back = in.readObject();
+        }
+        assertInstanceOf(CandidateTask.class, back);
+        JsonNode r = Json.MAPPER.readTree(((CandidateTask) back).call("{\"index\": 3, \"values\": {\"T\": 2.0}}"));
+        assertEquals("failed", r.path("status").asText(), "a bad task is a failed record, not a failed job");
+        assertEquals(3, r.path("candidate").asInt());
+        assertTrue(r.path("error").asText().contains("Exception"), r.toString());
+    }
+
+    @Test
+    void nd4jLoadsInsideASparkTask() {
+        List<String> r = sc.parallelize(List.of(1, 2), 2)
+                .map(i -> Nd4j.create(new float[]{1, 2, 3}).mul(i).sumNumber().doubleValue() + " "
+                        + Nd4j.getBackend().getClass().getSimpleName())
+                .collect();
+        assertEquals(List.of("6.0 CpuBackend", "12.0 CpuBackend"), r);
+    }
+
+    @Test
+    void settingsGiveOneCandidatePerExecutorAndKeepAnEmbeddedDriverOnLoopback() {
+        SparkConf local = SparkSettings.conf("local[2]", "t");
+        assertEquals("127.0.0.1", local.get("spark.driver.bindAddress"));
+        assertEquals("127.0.0.1", local.get("spark.driver.host"));
+        assertEquals("false", local.get("spark.ui.enabled"));
+        assertEquals("false", local.get("spark.speculation"));
+        assertEquals("2", local.get("spark.task.maxFailures"));
+        assertEquals("local[2]", sc.master());
+        assertEquals(2, spark.slots(), "local[2]: two candidates at once");
+        String before = System.getProperty("spark.executor.cores");
+        System.setProperty("spark.executor.cores", "4");
+        System.setProperty("org.bytedeco.javacpp.maxbytes", "3g");
+        try {
+            SparkConf cluster = SparkSettings.conf("spark://10.0.0.1:7077", "t");
+            assertEquals("4", cluster.get("spark.task.cpus"), "a candidate owns its executor");
+            assertEquals("4", cluster.get("spark.executorEnv.OMP_NUM_THREADS"));
+            assertTrue(cluster.get("spark.executor.extraJavaOptions").contains("-Dorg.bytedeco.javacpp.maxbytes=3g"));
+            assertFalse(cluster.contains("spark.driver.bindAddress"), "a cluster's driver address is the user's");
+        } finally {
+            if (before == null) System.clearProperty("spark.executor.cores");
+            System.clearProperty("org.bytedeco.javacpp.maxbytes");
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparkSettings.conf("", "t"));
+        assertTrue(e.getMessage().contains("spark-submit"), e.getMessage());
+    }
+
+    @Test
+    void sparkRunsWithoutItsDiskStoresAndWithoutTheUiServer() {
+        for (String absent : new String[]{"org.rocksdb.RocksDB", "org.fusesource.leveldbjni.JniDBFactory",
+                "io.vertx.core.Vertx"}) {
+            assertThrows(ClassNotFoundException.class, () -> Class.forName(absent), absent + " is excluded");
+        }
+        assertEquals("4.1.96.Final", io.netty.util.Version.identify().get("netty-common").artifactVersion(),
+                "Spark's Netty alone");
+    }
+
+    @Test
+    void theCommandLineSweepsOnSparkAndRefusesToServeTheUiThere(@TempDir Path out) throws Exception {
+        Path cfg = out.resolve("sweep.yaml");
+        config(out, 2, "[10]", 1);
+        StringWriter err = new StringWriter();
+        int rc = Cli.execute(new org.beatgan.experiments.SweepCommand(), new PrintWriter(err, true), "--config",
+                cfg.toString(), "--teacher", teacher.toString(), "--out", out.resolve("sweep").toString(),
+                "--spark", "local[2]", "--stats-file", out.resolve("sweep.stats").toString());
+        assertEquals(0, rc, err.toString());
+        assertEquals(2, results(out.resolve("sweep")).size());
+        assertTrue(Files.size(out.resolve("sweep.stats")) > 0, "the driver records the sweep's progress for the UI");
+        StringWriter err2 = new StringWriter();
+        int rc2 = Cli.execute(new org.beatgan.experiments.SweepCommand(), new PrintWriter(err2, true), "--config",
+                cfg.toString(), "--teacher", teacher.toString(), "--out", out.resolve("sweep").toString(),
+                "--spark", "local[2]", "--ui");
+        assertNotEquals(0, rc2);
+        assertTrue(err2.toString().contains("--stats-file"), err2.toString());
+        assertNotNull(BeatGanCli.class);
+    }
+}

@@ -1,0 +1,79 @@
+package org.beatgan.experiments.sweep;
+
+import org.beatgan.core.config.ExperimentConfig;
+import org.beatgan.core.data.ExperimentData;
+import org.beatgan.core.io.Json;
+import org.beatgan.core.io.ModelBundle;
+import org.beatgan.core.train.ExperimentRunner;
+import org.beatgan.core.train.ObservableTraining;
+import org.beatgan.core.train.TrainingListener;
+import org.beatgan.core.train.TrainingRun;
+import org.beatgan.distill.DistillationExperiment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Trains one sweep candidate into its run folder and gives its record (what {@code result.json}
+ * holds): the same function whether the candidate runs in the sweep's own process or in a Spark
+ * task. A candidate that throws (NaN loss, invalid value) gives a {@code failed} record; an
+ * interrupted one (a cancelled job) throws {@link java.util.concurrent.CancellationException} and
+ * gives none; a half-trained candidate (its checkpoint in the folder) resumes.
+ */
+public final class CandidateTraining {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CandidateTraining.class);
+
+    private CandidateTraining() {
+    }
+
+    /**
+     * @param base   the sweep's config (its {@code sweep} section names the searched parameters and metric)
+     * @param data   the prepared beats (fresh iterators are taken)
+     * @param dir    the candidate's run folder
+     */
+    public static Map<String, Object> train(ExperimentConfig base, Path teacher, ExperimentData.Prepared data, int index,
+                                            Map<String, Double> values, Path dir,
+                                            List<Function<ObservableTraining, TrainingListener>> listeners) {
+        SweepSpec spec = SweepSpec.parse(base.sweep());
+        SweepScore score = new SweepScore(spec.metric());
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("candidate", index);
+        record.put("params", values);
+        record.put("key", SweepCandidates.key(values));
+        long t0 = System.nanoTime();
+        try {
+            ExperimentConfig cfg = SweepCandidates.apply(base, spec.parameters(), values);
+            boolean resume = Files.exists(dir.resolve(TrainingRun.CHECKPOINT));
+            LOG.info("candidate {} ({}): training{}", index, record.get("key"), resume ? " (resuming)" : "");
+            Map<String, Object> metrics = DistillationExperiment.run(cfg, ModelBundle.load(teacher).graph(),
+                    data.withFreshIterators(), new ExperimentRunner.Options(dir, resume, false).withListeners(listeners));
+            double s = score.of(metrics);
+            if (Double.isNaN(s)) {
+                throw new IllegalStateException("the run has no value for the sweep metric (validation without "
+                        + "anomalies? use metric: selection or val_score_mean)");
+            }
+            record.put("status", "done");
+            record.put("score", s);
+            record.put("metrics", Json.MAPPER.convertValue(metrics, Map.class));
+            record.put("model", dir.resolve(TrainingRun.MODEL).toString());
+        } catch (Exception e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof java.io.InterruptedIOException || t instanceof InterruptedException) {
+                    throw new java.util.concurrent.CancellationException("candidate " + index + ": " + t.getMessage());
+                }
+            }
+            LOG.warn("candidate {} ({}) failed: {}", index, record.get("key"), e.toString());
+            record.put("status", "failed");
+            record.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        record.put("seconds", (System.nanoTime() - t0) / 1e9);
+        return record;
+    }
+}
