@@ -82,8 +82,9 @@ public final class SparkSweepBackend implements SweepBackend {
     @Override
     public CandidateTrainer trainer(ExperimentConfig cfg, Path teacher, Path out) {
         String teacherRef = PretrainedModels.isReference(teacher) ? teacher.toString() : teacher.toAbsolutePath().toString();
+        ExperimentConfig shipped = withAbsoluteDataPath(cfg);
         return (index, values, dir) -> {
-            String task = CandidateTask.describe(cfg, teacherRef, dir, index, values);
+            String task = CandidateTask.describe(shipped, teacherRef, dir, index, values);
             String group = "candidate-" + index + "-" + UUID.randomUUID();
             long t0 = System.nanoTime();
             sc.setJobGroup(group, cfg.name() + " candidate " + index + " " + values, true);
@@ -118,6 +119,30 @@ public final class SparkSweepBackend implements SweepBackend {
                 running.remove(group);
             }
         };
+    }
+
+    /**
+     * The config with its data folder as an absolute path, as the driver resolves it (executors
+     * start in other working directories): a relative {@code data.path} against the driver's, none
+     * (the shipped MIT-BIH records) as the driver finds them, when it does.
+     */
+    static ExperimentConfig withAbsoluteDataPath(ExperimentConfig cfg) {
+        String path = cfg.data().path();
+        Path abs;
+        if (path != null) {
+            abs = Path.of(path).toAbsolutePath().normalize();
+        } else {
+            try {
+                abs = org.beatgan.core.io.DataLocations.mitdb().toAbsolutePath().normalize();
+            } catch (IllegalStateException e) {
+                return cfg; // the executors find it ($BEATGAN_DATA_DIR or their shared/ folder)
+            }
+        }
+        org.beatgan.core.config.DataConfig d = cfg.data();
+        return new ExperimentConfig(cfg.name(), cfg.model(), cfg.training(),
+                new org.beatgan.core.config.DataConfig(abs.toString(), d.protocol(), d.fold(), d.trainLimit(), d.evalLimit(),
+                        d.seed()),
+                cfg.scoring(), cfg.distill(), cfg.sweep(), cfg.experiment());
     }
 
     private static String firstLine(String s) {

@@ -232,6 +232,15 @@ class SparkSweepTest {
             if (before == null) System.clearProperty("spark.executor.cores");
             System.clearProperty("org.bytedeco.javacpp.maxbytes");
         }
+        // executors start elsewhere: the data folder travels as the driver resolves it
+        ExperimentConfig rel = ExperimentConfig.defaults();
+        rel = new ExperimentConfig(rel.name(), rel.model(), rel.training(), new org.beatgan.core.config.DataConfig(
+                "some/beats", "beatgan", 0, 0, 0, 0), rel.scoring(), null, null, null);
+        assertEquals(Path.of("some/beats").toAbsolutePath().normalize().toString(),
+                SparkSweepBackend.withAbsoluteDataPath(rel).data().path());
+        assertEquals(DataLocations.mitdb().toAbsolutePath().normalize().toString(),
+                SparkSweepBackend.withAbsoluteDataPath(ExperimentConfig.defaults()).data().path(),
+                "no path: the shipped records where the driver finds them");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparkSettings.conf("", "t"));
         assertTrue(e.getMessage().contains("spark-submit"), e.getMessage());
     }
