@@ -72,6 +72,34 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--image-batch", defaultValue = "128", description = "Batch of the image rows (default: ${DEFAULT-VALUE}).")
     int imageBatch;
 
+    @Option(names = "--rows", paramLabel = "COMMAND", hidden = true, description = "Internal: measure only the rows of "
+            + "one command kind (TRAIN, DISTILL, SCORE) in this process, at its threads.")
+    Rows rows;
+
+    /**
+     * The command kind a row measures, and so the OpenMP threads it runs at: what the launcher gives
+     * that kind of command (exported as BEATGAN_THREADS_TRAIN / _DISTILL / _SCORE; the launcher's
+     * table is the one place these are decided). A kind whose threads differ from this process's
+     * is measured in a child JVM started with them.
+     */
+    enum Rows {
+        /** train, evaluate, bench: the teacher's and the student's plain steps */
+        TRAIN,
+        /** distill, experiment, sweep: the distillation steps and the KD tutorial's image rows */
+        DISTILL,
+        /** score, detect: inference and ./beatgan score on a record */
+        SCORE;
+
+        int threads(int own) {
+            String v = System.getenv("BEATGAN_THREADS_" + name());
+            try {
+                return v == null || v.isBlank() ? own : Integer.parseInt(v.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("BEATGAN_THREADS_" + name() + "=" + v + ": expected a thread count");
+            }
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (batch < 2 || steps < 1 || warmup < 0) {
@@ -109,23 +137,15 @@ public final class BenchCommand implements Callable<Integer> {
         out.put("warmup_steps", warmup);
         out.put("timed_steps", steps);
 
-        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 32, 32), 1);
-        if (only == null || only.equals("teacher")) out.put("teacher", model(teacher, tc, x));
-        if (only == null || only.equals("student")) out.put("student", student(teacher, tc, x));
-        if (only == null || only.equals("scoring")) {
-            // ./beatgan score on a real record, whole and streamed, with the bench's teacher and student widths
-            Map<String, Object> scoring = new LinkedHashMap<>();
-            scoring.put("teacher", org.beatgan.experiments.bench.ScoringSpeed.measure(teacher, 2));
-            scoring.put("student", org.beatgan.experiments.bench.ScoringSpeed.measure(
-                    BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 2), 2));
-            out.put("scoring", scoring);
+        int own = ownThreads();
+        Map<String, Object> byCommand = new LinkedHashMap<>();
+        for (Rows r : Rows.values()) {
+            if (rows != null && r != rows) continue;
+            int t = rows != null ? own : r.threads(own);
+            byCommand.put(r.name().toLowerCase(), t);
+            merge(out, t == own ? measure(r, x, tc, shapes) : inChild(r, t));
         }
-        List<Map<String, Object>> imageRows = new java.util.ArrayList<>();
-        for (int[] sh : shapes) {
-            imageRows.add(org.beatgan.experiments.bench.ImageSpeed.measure(sh[0], sh[1], sh[2], imageBatch,
-                    Math.min(warmup, 3), steps));
-        }
-        if (!imageRows.isEmpty()) out.put("images", imageRows);
+        threads.put("by_command", byCommand);
 
         Map<String, Object> mem = new LinkedHashMap<>();
         mem.put("peak_rss_bytes", peakRss());
@@ -139,23 +159,132 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, Object> student(BeatGanGraph teacher, TrainingConfig tc, INDArray x) throws Exception {
-        BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 2);
-        Map<String, Object> s = model(student, tc, x);
-        if (profile) {
-            s.put("train_profile", profileDirectStep(student, tc, x));
+    private static int ownThreads() {
+        String v = System.getenv("OMP_NUM_THREADS");
+        try {
+            return v == null ? Nd4j.getEnvironment().maxThreads() : Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            return Nd4j.getEnvironment().maxThreads();
         }
+    }
+
+    /** The rows of one command kind, measured in this process; each row says its threads. */
+    private Map<String, Object> measure(Rows r, INDArray x, TrainingConfig tc, List<int[]> shapes) throws Exception {
+        Map<String, Object> out = new LinkedHashMap<>();
+        int t = ownThreads();
+        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 32, 32), 1);
+        boolean doTeacher = only == null || only.equals("teacher");
+        boolean doStudent = only == null || only.equals("student");
+        switch (r) {
+            case TRAIN -> {
+                if (doTeacher) out.put("teacher", trainRows(teacher, tc, x, t));
+                if (doStudent) {
+                    BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 2);
+                    Map<String, Object> m = trainRows(student, tc, x, t);
+                    if (profile) m.put("train_profile", profileDirectStep(student, tc, x));
+                    out.put("student", m);
+                }
+            }
+            case DISTILL -> {
+                if (doStudent) out.put("student", distillRows(teacher, tc, x, t));
+                List<Map<String, Object>> imageRows = new java.util.ArrayList<>();
+                for (int[] sh : shapes) {
+                    Map<String, Object> row = new LinkedHashMap<>(org.beatgan.experiments.bench.ImageSpeed.measure(
+                            sh[0], sh[1], sh[2], imageBatch, Math.min(warmup, 3), steps));
+                    row.put("threads", t);
+                    imageRows.add(row);
+                }
+                if (!imageRows.isEmpty()) out.put("images", imageRows);
+            }
+            case SCORE -> {
+                if (doTeacher) out.put("teacher", inferRows(teacher, t));
+                if (doStudent) out.put("student", inferRows(BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 2), t));
+                if (only == null || only.equals("scoring")) {
+                    // ./beatgan score on a real record, whole and streamed, with the bench's teacher and student widths
+                    Map<String, Object> scoring = new LinkedHashMap<>();
+                    scoring.put("threads", t);
+                    scoring.put("teacher", org.beatgan.experiments.bench.ScoringSpeed.measure(teacher, 2));
+                    scoring.put("student", org.beatgan.experiments.bench.ScoringSpeed.measure(
+                            BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 2), 2));
+                    out.put("scoring", scoring);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The same bench, only {@code r}'s rows, in a JVM started with {@code threads} OpenMP threads. */
+    private Map<String, Object> inChild(Rows r, int threads) throws Exception {
+        Path tmp = java.nio.file.Files.createTempFile("beatgan-bench-" + r.name().toLowerCase(), ".json");
+        try {
+            List<String> cmd = new java.util.ArrayList<>();
+            cmd.add(ProcessHandle.current().info().command().orElse("java"));
+            cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+            cmd.add("-cp");
+            cmd.add(System.getProperty("java.class.path"));
+            cmd.add(BeatGanCli.class.getName());
+            cmd.add("bench");
+            cmd.addAll(List.of("--rows", r.name(), "--json", tmp.toString(), "--nc", "" + nc, "--batch", "" + batch,
+                    "--warmup", "" + warmup, "--steps", "" + steps, "--step-order", stepOrder.name(),
+                    "--image-batch", "" + imageBatch));
+            if (only != null) cmd.addAll(List.of("--only", only));
+            if (profile) cmd.add("--profile");
+            if (!images.isEmpty()) cmd.addAll(List.of("--images", String.join(",", images)));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("OMP_NUM_THREADS", String.valueOf(threads));
+            System.err.println("bench: " + r.name().toLowerCase() + " rows at " + threads + " thread(s), in a child JVM");
+            int rc = pb.start().waitFor();
+            if (rc != 0) {
+                throw new IllegalStateException("bench: the JVM of the " + r.name().toLowerCase() + " rows exited " + rc);
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = Json.MAPPER.readValue(tmp.toFile(), Map.class);
+            Map<String, Object> rowsOnly = new LinkedHashMap<>();
+            for (String k : List.of("teacher", "student", "scoring", "images")) {
+                if (m.containsKey(k)) rowsOnly.put(k, m.get(k));
+            }
+            if (m.get("memory") != null) rowsOnly.put("memory_" + r.name().toLowerCase() + "_rows", m.get("memory"));
+            return rowsOnly;
+        } finally {
+            java.nio.file.Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Adds {@code from}'s entries to {@code into}, merging nested maps (a model's rows of several kinds). */
+    @SuppressWarnings("unchecked")
+    private static void merge(Map<String, Object> into, Map<String, Object> from) {
+        for (Map.Entry<String, Object> e : from.entrySet()) {
+            Object have = into.get(e.getKey());
+            if (have instanceof Map<?, ?> hm && e.getValue() instanceof Map<?, ?> fm) {
+                merge((Map<String, Object>) hm, (Map<String, Object>) fm);
+            } else {
+                into.put(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    private Map<String, Object> distillRows(BeatGanGraph teacher, TrainingConfig tc, INDArray x, int threads)
+            throws Exception {
+        Map<String, Object> s = new LinkedHashMap<>();
         BeatGanGraph distilled = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 3);
         ObjectMapper yaml = Json.YAML;
         List<DistillTermSpec> terms = List.of(
                 yaml.treeToValue(yaml.readTree("{loss: kd, weight: 1, params: {T: 4}, inputs: {logits: score}}"), DistillTermSpec.class),
                 yaml.treeToValue(yaml.readTree("{loss: at, weight: 1000, inputs: {feats: [G/enc/act1, G/enc/act2, G/enc/act3, G/enc/act4, G/enc/act5]}}"), DistillTermSpec.class));
         BeatGanTrainer dt = new BeatGanTrainer(distilled, tc, List.of(new Distiller(teacher, distilled, terms)));
-        s.put("train_distill_kd_at", speed(TrainingSpeed.measure(dt, x, warmup, steps)));
+        s.put("train_distill_kd_at", speed(TrainingSpeed.measure(dt, x, warmup, steps), threads));
         BeatGanGraph viaGraph = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 3);
         BeatGanTrainer gt = new BeatGanTrainer(viaGraph, tc.withStepEngine(TrainingConfig.StepEngine.GRAPH),
                 List.of(new Distiller(teacher, viaGraph, terms)));
-        s.put("train_distill_kd_at_samediff_graph", speed(TrainingSpeed.measure(gt, x, warmup, steps)));
+        s.put("train_distill_kd_at_samediff_graph", speed(TrainingSpeed.measure(gt, x, warmup, steps), threads));
+        // a probing term that still trains through the graph (the zoo's settings, with a fixed
+        // boundary in place of the one its pre-training finds): how far it is from the direct KD + AT step
+        BeatGanGraph probed = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 3);
+        List<DistillTermSpec> bss = List.of(yaml.treeToValue(yaml.readTree(
+                "{loss: bss_score, weight: 30, params: {T: 1, num_steps: 3, beats: 16, threshold: 0.05}}"), DistillTermSpec.class));
+        BeatGanTrainer bt = new BeatGanTrainer(probed, tc, List.of(new Distiller(teacher, probed, bss)));
+        s.put("train_distill_bss_score", speed(TrainingSpeed.measure(bt, x, warmup, steps), threads));
         return s;
     }
 
@@ -182,36 +311,43 @@ public final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    private Map<String, Object> model(BeatGanGraph g, TrainingConfig tc, INDArray x) {
+    private Map<String, Object> trainRows(BeatGanGraph g, TrainingConfig tc, INDArray x, int threads) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ngf", g.config().ngf());
         m.put("ndf", g.config().ndf());
         m.put("params_G", g.parameterCount(BeatGanGraph.Network.G));
         BeatGanTrainer t = new BeatGanTrainer(g, tc);
-        m.put("train", speed(TrainingSpeed.measure(t, x, warmup, steps)));
+        m.put("train", speed(TrainingSpeed.measure(t, x, warmup, steps), threads));
         // the same step through SameDiff's graph, what distillation terms train through
         BeatGanTrainer viaGraph = new BeatGanTrainer(g, tc.withStepEngine(TrainingConfig.StepEngine.GRAPH));
-        m.put("train_samediff_graph", speed(TrainingSpeed.measure(viaGraph, x, warmup, steps)));
+        m.put("train_samediff_graph", speed(TrainingSpeed.measure(viaGraph, x, warmup, steps), threads));
+        return m;
+    }
+
+    private Map<String, Object> inferRows(BeatGanGraph g, int threads) {
+        Map<String, Object> m = new LinkedHashMap<>();
         // the scoring path (GeneratorInference, what AnomalyScorer uses) and, for comparison, the
         // same forward pass through SameDiff's training graph
         GeneratorInference fast = GeneratorInference.of(g);
         m.put("infer", inference(InferenceSpeed.measure(g.config(), fast::scores, Math.max(10, steps * 2),
-                Math.max(200, steps * 20))));
+                Math.max(200, steps * 20)), threads));
         m.put("infer_samediff_graph", inference(InferenceSpeed.measure(g.config(), g::scores,
-                Math.max(10, steps * 2), Math.max(50, steps * 10))));
+                Math.max(10, steps * 2), Math.max(50, steps * 10)), threads));
         return m;
     }
 
-    private static Map<String, Object> inference(InferenceSpeed.Result inf) {
+    private static Map<String, Object> inference(InferenceSpeed.Result inf, int threads) {
         Map<String, Object> i = new LinkedHashMap<>();
+        i.put("threads", threads);
         i.put("beats_per_s", inf.beatsPerSecondBatch64());
         i.put("latency_ms_batch1_median", inf.latencyMsMedian());
         i.put("latency_ms_batch1_p90", inf.latencyMsP90());
         return i;
     }
 
-    private static Map<String, Object> speed(TrainingSpeed.Result r) {
+    private static Map<String, Object> speed(TrainingSpeed.Result r, int threads) {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("threads", threads);
         m.put("beats_per_s", r.beatsPerSecond());
         m.put("step_ms_median", r.stepMsMedian());
         m.put("step_ms_p90", r.stepMsP90());
