@@ -73,6 +73,7 @@ public final class TrainingRun {
     private final Map<String, Double> epochSums = new LinkedHashMap<>();
     private int epochSteps;
     private long epochBeats;
+    private long epochWallStart;
     private double epochSeconds;
 
     public TrainingRun(BeatGanTrainer trainer, Data data, Options options) {
@@ -112,6 +113,8 @@ public final class TrainingRun {
                         first.options.outDir(), first.trainer.config().patience(), epoch, first.progress.bestEpoch());
                 break;
             }
+            long wallStart = System.nanoTime();
+            for (TrainingRun r : runs) r.epochWallStart = wallStart;
             train.reset();
             try (ProgressBar bar = first.progressBar(epoch)) {
                 DataSet next = train.hasNext() ? train.next() : null;
@@ -228,6 +231,7 @@ public final class TrainingRun {
             record.put(e.getKey(), e.getValue() / steps);
         }
         ScoringConfig scoring = options.scoring();
+        long v0 = System.nanoTime();
         AnomalyScorer.Scored val = AnomalyScorer.score(graph, data.validation(), scoring);
         double value = putValidation(record, val, "");
         criterion = val.hasBothClasses() ? "val_auc" : "val_score_mean";
@@ -238,8 +242,14 @@ public final class TrainingRun {
             putValidation(record, evalVal, "_eval");
         }
         lastEvalValidation = evalVal;
+        long v1 = System.nanoTime();
         record.put("seconds", seconds);
         record.put("beats_per_s", beats / seconds);
+        // where an epoch's time goes besides the steps (seconds): validation scoring, and the whole
+        // epoch until its record (the steps, reading batches, validation; runs trained together
+        // share it); saving the model and checkpoint comes after
+        record.put("validation_seconds", (v1 - v0) / 1e9);
+        record.put("wall_seconds", (v1 - epochWallStart) / 1e9);
         record.put("d_reinits", trainer.discriminatorReinits());
         progress.add(record, value, seconds);
         return record;

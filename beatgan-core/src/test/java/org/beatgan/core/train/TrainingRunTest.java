@@ -64,9 +64,11 @@ class TrainingRunTest {
         assertEquals(2, lines.size());
         JsonNode first = Json.MAPPER.readTree(lines.get(0));
         for (String k : List.of("epoch", "loss_d_real", "loss_d_fake", "loss_g_rec", "loss_g_adv", "val_auc",
-                "val_ap", "val_f1", "seconds", "beats_per_s")) {
+                "val_ap", "val_f1", "seconds", "beats_per_s", "validation_seconds", "wall_seconds")) {
             assertTrue(first.has(k), "epoch record lacks " + k + ": " + first);
         }
+        assertTrue(first.path("wall_seconds").asDouble() >= first.path("seconds").asDouble()
+                + first.path("validation_seconds").asDouble(), "the epoch's wall time holds its steps and validation: " + first);
         JsonNode m = Json.MAPPER.readTree(out.resolve(TrainingRun.METRICS).toFile());
         for (String k : List.of("auc", "ap", "best_f1", "threshold")) {
             double v = m.path("test").path(k).asDouble(Double.NaN);
