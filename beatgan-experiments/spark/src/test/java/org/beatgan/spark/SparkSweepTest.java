@@ -148,6 +148,28 @@ class SparkSweepTest {
     }
 
     @Test
+    void theSweepsTimeLimitCancelsTheRunningCandidatesWhichAreNotRecorded(@TempDir Path out) throws Exception {
+        config(out, 2, "[10]", 500);
+        Path f = out.resolve("sweep.yaml");
+        Files.writeString(f, Files.readString(f).replace("metric: val_auc", "metric: val_auc\n  maxMinutes: 0.1"));
+        ExperimentConfig cfg = ExperimentConfig.load(f);
+        long t0 = System.nanoTime();
+        DistillationSweep.Outcome o = new DistillationSweep(cfg, teacher, out).withBackend(spark).run();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(0, o.trained() + o.failed(), "nothing finished or failed within 6 s of 500 epochs");
+        assertTrue(seconds < 60, "the running candidates were cancelled, not waited for: " + seconds + " s");
+        try (Stream<Path> dirs = Files.list(out.resolve("candidates"))) {
+            for (Path d : dirs.toList()) {
+                assertFalse(Files.exists(d.resolve("result.json")), "a cancelled candidate is not recorded: " + d);
+                assertTrue(Files.exists(d.resolve("run/checkpoint.zip")), "its finished epochs stay for a resume: " + d);
+            }
+        }
+        long t1 = System.nanoTime();
+        while (runningTasks() > 0 && System.nanoTime() - t1 < TimeUnit.SECONDS.toNanos(60)) Thread.sleep(100);
+        assertEquals(0, runningTasks(), "the cancelled tasks stopped training");
+    }
+
+    @Test
     void aCancelledCandidateEndsInCancellationAndIsNotRecorded(@TempDir Path out) throws Exception {
         ExperimentConfig cfg = config(out, 1, "[10]", 20);
         CandidateTrainer trainer = spark.trainer(cfg, teacher, out);

@@ -129,7 +129,7 @@ public final class DistillationSweep {
                 .modelSaver(store)
                 .scoreFunction(score)
                 .terminationConditions(new MaxCandidatesCondition(spec.candidates()),
-                        new MaxTimeCondition((long) Math.ceil(spec.maxMinutes()), TimeUnit.MINUTES))
+                        new MaxTimeCondition((long) Math.ceil(spec.maxMinutes() * 60), TimeUnit.SECONDS))
                 .rngSeed(spec.seed())
                 .build();
         IOptimizationRunner runner = backend == null ? new LocalOptimizationRunner(spec.parallel(), conf, tasks)
