@@ -11,7 +11,6 @@ import org.beatgan.experiments.sweep.CandidateTraining;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,11 +59,8 @@ public final class CandidateTask implements Function<String, String> {
         } catch (java.util.concurrent.CancellationException e) {
             throw e; // the job was cancelled: there is no result to return
         } catch (Exception | LinkageError e) {
-            record = new LinkedHashMap<>();
-            if (n != null) record.put("candidate", n.path("index").asInt());
-            record.put("params", values);
-            record.put("status", "failed");
-            record.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+            record = CandidateTraining.failed(n == null ? -1 : n.path("index").asInt(-1), values,
+                    e.getClass().getSimpleName() + ": " + e.getMessage());
         }
         record.put("executor", where());
         return Json.COMPACT.writeValueAsString(record);

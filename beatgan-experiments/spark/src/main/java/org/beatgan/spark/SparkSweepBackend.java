@@ -7,6 +7,7 @@ import org.beatgan.core.config.ExperimentConfig;
 import org.beatgan.core.io.Json;
 import org.beatgan.core.io.PretrainedModels;
 import org.beatgan.experiments.sweep.CandidateTrainer;
+import org.beatgan.experiments.sweep.CandidateTraining;
 import org.beatgan.experiments.sweep.SweepBackend;
 import org.deeplearning4j.arbiter.optimize.api.TaskCreator;
 import org.deeplearning4j.arbiter.optimize.config.OptimizationConfiguration;
@@ -109,12 +110,7 @@ public final class SparkSweepBackend implements SweepBackend {
                 }
                 Throwable cause = e.getCause() instanceof SparkException s ? s : e;
                 LOG.warn("candidate {}: its Spark job failed: {}", index, cause.toString());
-                Map<String, Object> record = new java.util.LinkedHashMap<>();
-                record.put("candidate", index);
-                record.put("params", values);
-                record.put("status", "failed");
-                record.put("error", "Spark job failed: " + firstLine(cause.getMessage()));
-                return record;
+                return CandidateTraining.failed(index, values, "Spark job failed: " + firstLine(cause.getMessage()));
             } finally {
                 running.remove(group);
             }

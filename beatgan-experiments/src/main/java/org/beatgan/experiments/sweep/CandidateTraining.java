@@ -33,6 +33,14 @@ public final class CandidateTraining {
     private CandidateTraining() {
     }
 
+    /** A record of a candidate that ended without a result: status {@code failed} and why. */
+    public static Map<String, Object> failed(int index, Map<String, Double> values, String error) {
+        Map<String, Object> record = named(index, values);
+        record.put("status", "failed");
+        record.put("error", error);
+        return record;
+    }
+
     /**
      * @param base   the sweep's config (its {@code sweep} section names the searched parameters and metric)
      * @param data   the prepared beats (fresh iterators are taken)
@@ -43,10 +51,7 @@ public final class CandidateTraining {
                                             List<Function<ObservableTraining, TrainingListener>> listeners) {
         SweepSpec spec = SweepSpec.parse(base.sweep());
         SweepScore score = new SweepScore(spec.metric());
-        Map<String, Object> record = new LinkedHashMap<>();
-        record.put("candidate", index);
-        record.put("params", values);
-        record.put("key", SweepCandidates.key(values));
+        Map<String, Object> record = named(index, values);
         long t0 = System.nanoTime();
         try {
             ExperimentConfig cfg = SweepCandidates.apply(base, spec.parameters(), values);
@@ -74,6 +79,14 @@ public final class CandidateTraining {
             record.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
         }
         record.put("seconds", (System.nanoTime() - t0) / 1e9);
+        return record;
+    }
+
+    private static Map<String, Object> named(int index, Map<String, Double> values) {
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("candidate", index);
+        record.put("params", values);
+        record.put("key", SweepCandidates.key(values));
         return record;
     }
 }
