@@ -54,15 +54,21 @@ final class SparkSettings {
         }
         String data = System.getenv("BEATGAN_DATA_DIR");
         if (data != null && !data.isBlank()) conf.setIfMissing("spark.executorEnv.BEATGAN_DATA_DIR", data);
-        conf.setIfMissing("spark.executor.extraJavaOptions", String.join(" ", nd4jOptions()));
+        conf.setIfMissing("spark.executor.extraJavaOptions", String.join(" ", nd4jOptions(!isLocal(m))));
         return conf;
     }
 
-    static List<String> nd4jOptions() {
+    /** Where executors unpack ND4J's natives when the driver names no place: home is often not writable there. */
+    static final String EXECUTOR_CACHE_DIR = "/tmp/beatgan-javacpp-cache";
+
+    static List<String> nd4jOptions(boolean cluster) {
         List<String> out = new ArrayList<>();
         for (String p : ND4J_PROPERTIES) {
             String v = System.getProperty(p);
             if (v != null && !v.isBlank()) out.add("-D" + p + "=" + v);
+        }
+        if (cluster && System.getProperty("org.bytedeco.javacpp.cachedir") == null) {
+            out.add("-Dorg.bytedeco.javacpp.cachedir=" + EXECUTOR_CACHE_DIR);
         }
         String home = System.getProperty("beatgan.home");
         if (home != null) out.add("-Dbeatgan.home=" + home);

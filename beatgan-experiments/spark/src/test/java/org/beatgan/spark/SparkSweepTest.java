@@ -249,6 +249,8 @@ class SparkSweepTest {
             assertEquals("4", cluster.get("spark.task.cpus"), "a candidate owns its executor");
             assertEquals("4", cluster.get("spark.executorEnv.OMP_NUM_THREADS"));
             assertTrue(cluster.get("spark.executor.extraJavaOptions").contains("-Dorg.bytedeco.javacpp.maxbytes=3g"));
+            assertTrue(cluster.get("spark.executor.extraJavaOptions").contains("-Dorg.bytedeco.javacpp.cachedir=/tmp/"),
+                    "executors unpack ND4J's natives somewhere writable");
             assertFalse(cluster.contains("spark.driver.bindAddress"), "a cluster's driver address is the user's");
         } finally {
             if (before == null) System.clearProperty("spark.executor.cores");
