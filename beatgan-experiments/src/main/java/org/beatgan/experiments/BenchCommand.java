@@ -140,7 +140,7 @@ public final class BenchCommand implements Callable<Integer> {
         int own = ownThreads();
         Map<String, Object> byCommand = new LinkedHashMap<>();
         for (Rows r : Rows.values()) {
-            if (rows != null && r != rows) continue;
+            if (rows != null && r != rows || !hasRows(r, shapes)) continue;
             int t = rows != null ? own : r.threads(own);
             byCommand.put(r.name().toLowerCase(), t);
             merge(out, t == own ? measure(r, x, tc, shapes) : inChild(r, t));
@@ -166,6 +166,15 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             return Nd4j.getEnvironment().maxThreads();
         }
+    }
+
+    /** Whether {@code --only} and {@code --images} leave any row of kind {@code r}. */
+    private boolean hasRows(Rows r, List<int[]> shapes) {
+        return switch (r) {
+            case TRAIN -> only == null || only.equals("teacher") || only.equals("student");
+            case DISTILL -> only == null || only.equals("student") || !shapes.isEmpty();
+            case SCORE -> only == null || only.equals("teacher") || only.equals("student") || only.equals("scoring");
+        };
     }
 
     /** The rows of one command kind, measured in this process; each row says its threads. */
@@ -219,7 +228,11 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             List<String> cmd = new java.util.ArrayList<>();
             cmd.add(ProcessHandle.current().info().command().orElse("java"));
-            cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+            // the parent's JVM options (heap, JavaCPP's bounds, the backend), not its debugger or agents
+            ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                    .filter(a -> !a.startsWith("-agentlib") && !a.startsWith("-javaagent") && !a.startsWith("-Xrunjdwp")
+                            && !a.startsWith("-agentpath"))
+                    .forEach(cmd::add);
             cmd.add("-cp");
             cmd.add(System.getProperty("java.class.path"));
             cmd.add(BeatGanCli.class.getName());
@@ -234,7 +247,14 @@ public final class BenchCommand implements Callable<Integer> {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.environment().put("OMP_NUM_THREADS", String.valueOf(threads));
             System.err.println("bench: " + r.name().toLowerCase() + " rows at " + threads + " thread(s), in a child JVM");
-            int rc = pb.start().waitFor();
+            Process child = pb.start();
+            int rc;
+            try {
+                rc = child.waitFor();
+            } catch (InterruptedException e) {
+                child.destroyForcibly();
+                throw e;
+            }
             if (rc != 0) {
                 throw new IllegalStateException("bench: the JVM of the " + r.name().toLowerCase() + " rows exited " + rc);
             }

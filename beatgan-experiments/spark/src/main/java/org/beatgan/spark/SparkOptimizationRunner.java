@@ -82,17 +82,27 @@ final class SparkOptimizationRunner extends BaseOptimizationRunner {
 
     @Override
     public void shutdown(boolean awaitCompletion) {
-        // Arbiter shuts down once a termination condition holds. Past the sweep's time limit the
-        // candidates still training are cancelled (not recorded: a restart resumes them); at the
-        // candidate limit they are waited for, as the local runner does.
-        boolean outOfTime = config.getTerminationConditions().stream()
-                .anyMatch(c -> c instanceof MaxTimeCondition && c.terminate(this));
-        if (outOfTime || !awaitCompletion) backend.cancelAll();
+        // Arbiter shuts down once a termination condition holds. At the candidate limit (which
+        // Arbiter may reach while candidates still train: its placeholders for candidates beyond the
+        // limit count as completed) the running ones are waited for, as the local runner does, but
+        // the sweep's time limit still applies to them: past it they are cancelled (not recorded,
+        // a restart resumes them from their checkpoints).
         waiters.shutdown();
         try {
-            waiters.awaitTermination(outOfTime || !awaitCompletion ? 60 : Long.MAX_VALUE, TimeUnit.SECONDS);
+            if (!awaitCompletion || outOfTime()) backend.cancelAll();
+            while (!waiters.awaitTermination(1, TimeUnit.SECONDS)) {
+                if (outOfTime()) backend.cancelAll();
+            }
         } catch (InterruptedException e) {
+            backend.cancelAll();
+            waiters.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        futureListenerExecutor.shutdown(); // Arbiter's, one per runner; queued listeners still run
+    }
+
+    private boolean outOfTime() {
+        return config.getTerminationConditions().stream()
+                .anyMatch(c -> c instanceof MaxTimeCondition && c.terminate(this));
     }
 }

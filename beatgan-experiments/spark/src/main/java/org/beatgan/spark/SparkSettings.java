@@ -75,9 +75,34 @@ final class SparkSettings {
         return out;
     }
 
-    /** Candidates trained at once: the cluster's task slots (local[N]: N). */
+    /** The setting that fixes how many candidates train at once (otherwise derived, see {@link #slots}). */
+    static final String SLOTS = "spark.beatgan.slots";
+
+    /**
+     * Candidates trained at once: {@code spark.beatgan.slots} if set; on a cluster, the executors
+     * asked for ({@code spark.executor.instances}, or dynamic allocation's {@code maxExecutors})
+     * times the candidates an executor holds, because at start-up the executors have not all
+     * registered yet (a standalone cluster's default parallelism is then 2); otherwise, and for
+     * {@code local[N]}, the task slots Spark reports.
+     */
     static int slots(org.apache.spark.api.java.JavaSparkContext sc) {
-        int taskCpus = Integer.parseInt(sc.getConf().get("spark.task.cpus", "1"));
-        return Math.max(1, sc.defaultParallelism() / Math.max(1, taskCpus));
+        return slots(sc.getConf(), sc.master(), sc.defaultParallelism());
+    }
+
+    static int slots(SparkConf c, String master, int defaultParallelism) {
+        if (c.contains(SLOTS)) {
+            int n = c.getInt(SLOTS, 1);
+            if (n < 1) throw new IllegalArgumentException(SLOTS + " = " + n + ", expected >= 1");
+            return n;
+        }
+        int taskCpus = Math.max(1, c.getInt("spark.task.cpus", 1));
+        if (!isLocal(master)) {
+            int perExecutor = Math.max(1, c.getInt("spark.executor.cores", taskCpus) / taskCpus);
+            boolean dynamic = c.getBoolean("spark.dynamicAllocation.enabled", false);
+            int executors = dynamic ? c.getInt("spark.dynamicAllocation.maxExecutors", 0)
+                    : c.getInt("spark.executor.instances", 0);
+            if (executors > 0 && executors < 10_000) return executors * perExecutor;
+        }
+        return Math.max(1, defaultParallelism / taskCpus);
     }
 }

@@ -27,9 +27,10 @@ import java.util.concurrent.ExecutionException;
 /**
  * Sweep candidates as Spark jobs: each candidate is a one-element job
  * ({@code parallelize(task).map(CandidateTask).collectAsync()}) in its own job group, so that the
- * sweep's time limit can cancel it. A cancelled candidate is not recorded (a restart trains it
- * again, from its checkpoint); a job that failed for good (its task lost twice) is recorded as
- * failed with Spark's reason, and the sweep goes on.
+ * sweep's time limit can cancel it. A cancelled candidate, or one whose job died with the driver's
+ * Spark context, is not recorded (a restart trains it again, from its checkpoint); a job that
+ * failed otherwise (its task failed spark.task.maxFailures times) is recorded as failed with
+ * Spark's reason, and the sweep goes on.
  */
 public final class SparkSweepBackend implements SweepBackend {
 
@@ -50,15 +51,26 @@ public final class SparkSweepBackend implements SweepBackend {
             org.apache.spark.SparkConf conf = SparkSettings.conf(master, appName).set("spark.beatgan.sweep.id", marker);
             org.apache.spark.SparkContext sc = org.apache.spark.SparkContext.getOrCreate(conf);
             boolean ours = marker.equals(sc.getConf().get("spark.beatgan.sweep.id", ""));
-            if (!ours) LOG.info("using the running Spark context ({})", sc.master());
+            if (!ours) {
+                // its settings are its owner's: refuse what breaks a sweep, say what differs
+                if (sc.getConf().getBoolean("spark.speculation", false)) {
+                    throw new IllegalStateException("the running Spark context has spark.speculation on: two copies of "
+                            + "one candidate would train into the same run folder; stop it or turn speculation off");
+                }
+                LOG.warn("using the running Spark context ({}) with its own settings, not the sweep's (task.cpus {}, "
+                        + "task.maxFailures {})", sc.master(), sc.getConf().get("spark.task.cpus", "1"),
+                        sc.getConf().get("spark.task.maxFailures", "default"));
+            }
             return new SparkSweepBackend(JavaSparkContext.fromSparkContext(sc), ours);
         }
     }
 
     private final JavaSparkContext sc;
     private final boolean owned;
-    private final Map<String, JavaFutureAction<List<String>>> running = new ConcurrentHashMap<>();
+    /** Job groups of candidates being submitted or running. */
+    private final Set<String> running = ConcurrentHashMap.newKeySet();
     private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     /** @param owned whether {@link #close()} stops the context */
     public SparkSweepBackend(JavaSparkContext sc, boolean owned) {
@@ -88,15 +100,18 @@ public final class SparkSweepBackend implements SweepBackend {
             String task = CandidateTask.describe(shipped, teacherRef, dir, index, values);
             String group = "candidate-" + index + "-" + UUID.randomUUID();
             long t0 = System.nanoTime();
-            sc.setJobGroup(group, cfg.name() + " candidate " + index + " " + values, true);
-            JavaFutureAction<List<String>> job;
+            running.add(group); // before submitting, so that a cancelAll meanwhile sees it
             try {
-                job = sc.parallelize(List.of(task), 1).map(new CandidateTask()).collectAsync();
-            } finally {
-                sc.clearJobGroup();
-            }
-            running.put(group, job);
-            try {
+                if (closed) throw new CancellationException("the sweep's Spark backend is closed");
+                sc.setJobGroup(group, cfg.name() + " candidate " + index + " " + values, true);
+                JavaFutureAction<List<String>> job;
+                try {
+                    job = sc.parallelize(List.of(task), 1).map(new CandidateTask()).collectAsync();
+                } finally {
+                    sc.clearJobGroup();
+                }
+                // a cancelAll between registering and submitting found no job to cancel
+                if (cancelled.contains(group) || closed) sc.cancelJobGroup(group);
                 String json = job.get().get(0);
                 @SuppressWarnings("unchecked")
                 Map<String, Object> record = Json.MAPPER.readValue(json, Map.class);
@@ -104,15 +119,18 @@ public final class SparkSweepBackend implements SweepBackend {
                 record.put("job_seconds", (System.nanoTime() - t0) / 1e9);
                 return record;
             } catch (ExecutionException | CancellationException e) {
-                if (cancelled.contains(group) || e instanceof CancellationException) {
-                    throw new CancellationException("candidate " + index + " cancelled (the sweep's time limit); "
-                            + "not recorded, a restart trains it again");
+                if (e instanceof CancellationException || cancelled.contains(group) || closed || sc.sc().isStopped()) {
+                    // cancelled by the time limit, or the driver is going down (Ctrl-C stops the
+                    // context): the candidate did not end, so nothing is recorded and a restart resumes it
+                    throw new CancellationException("candidate " + index + " did not end (cancelled, or the Spark "
+                            + "context stopped); not recorded, a restart trains it again from its checkpoint");
                 }
-                Throwable cause = e.getCause() instanceof SparkException s ? s : e;
+                Throwable cause = e.getCause() instanceof SparkException sx ? sx : e;
                 LOG.warn("candidate {}: its Spark job failed: {}", index, cause.toString());
                 return CandidateTraining.failed(index, values, "Spark job failed: " + firstLine(cause.getMessage()));
             } finally {
                 running.remove(group);
+                cancelled.remove(group);
             }
         };
     }
@@ -149,7 +167,7 @@ public final class SparkSweepBackend implements SweepBackend {
 
     /** Cancels every running candidate (their futures end in CancellationException). */
     public void cancelAll() {
-        for (String group : running.keySet()) {
+        for (String group : running) {
             cancelled.add(group);
             LOG.info("cancelling Spark job group {}", group);
             sc.cancelJobGroup(group);
@@ -168,6 +186,7 @@ public final class SparkSweepBackend implements SweepBackend {
 
     @Override
     public void close() {
+        closed = true;
         cancelAll();
         if (owned) sc.stop();
     }

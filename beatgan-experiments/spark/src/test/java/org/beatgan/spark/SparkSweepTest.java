@@ -6,7 +6,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.beatgan.core.config.ExperimentConfig;
 import org.beatgan.core.io.DataLocations;
 import org.beatgan.core.io.Json;
-import org.beatgan.experiments.BeatGanCli;
 import org.beatgan.experiments.Cli;
 import org.beatgan.experiments.TrainCommand;
 import org.beatgan.experiments.sweep.CandidateTrainer;
@@ -124,7 +123,7 @@ class SparkSweepTest {
     }
 
     @Test
-    void aRestartedSparkSweepSkipsFinishedCandidatesAndResumesAnInterruptedOne(@TempDir Path out) throws Exception {
+    void aRestartedSparkSweepSkipsFinishedCandidatesAndCompletesAnUnrecordedOne(@TempDir Path out) throws Exception {
         DistillationSweep.Outcome first = new DistillationSweep(config(out, 2, "[10, 100]", 1), teacher, out)
                 .withBackend(spark).run();
         assertEquals(2, first.trained());
@@ -132,7 +131,7 @@ class SparkSweepTest {
                 .withBackend(spark).run();
         assertEquals(2, second.skipped(), "finished candidates are not retrained");
         assertEquals(1, second.trained());
-        // a driver killed while a candidate trained: its run folder is there, its result is not
+        // a driver killed after a candidate's last epoch but before its result was written
         Path third = results(out).values().stream().filter(r -> r.path("candidate").asInt() == 2)
                 .map(r -> Path.of(r.path("model").asText()).getParent().getParent()).findFirst().orElseThrow();
         Files.delete(third.resolve("result.json"));
@@ -141,7 +140,7 @@ class SparkSweepTest {
         DistillationSweep.Outcome again = new DistillationSweep(config(out, 3, "[10, 100]", 1), teacher, out)
                 .withBackend(spark).run();
         assertEquals(2, again.skipped());
-        assertEquals(1, again.trained(), "the interrupted candidate is completed from its checkpoint");
+        assertEquals(1, again.trained(), "the unrecorded candidate is completed from its run folder");
         assertEquals(modelTime, Files.getLastModifiedTime(third.resolve("run/model.zip")).toMillis(),
                 "its finished epoch is not trained again");
         assertEquals(4, Files.readAllLines(out.resolve("results.csv")).size());
@@ -152,21 +151,92 @@ class SparkSweepTest {
         config(out, 2, "[10]", 500);
         Path f = out.resolve("sweep.yaml");
         Files.writeString(f, Files.readString(f).replace("metric: val_auc", "metric: val_auc\n  maxMinutes: 0.1"));
-        ExperimentConfig cfg = ExperimentConfig.load(f);
         long t0 = System.nanoTime();
-        DistillationSweep.Outcome o = new DistillationSweep(cfg, teacher, out).withBackend(spark).run();
+        DistillationSweep.Outcome o = new DistillationSweep(ExperimentConfig.load(f), teacher, out).withBackend(spark).run();
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertEquals(0, o.trained() + o.failed(), "nothing finished or failed within 6 s of 500 epochs");
         assertTrue(seconds < 60, "the running candidates were cancelled, not waited for: " + seconds + " s");
-        try (Stream<Path> dirs = Files.list(out.resolve("candidates"))) {
-            for (Path d : dirs.toList()) {
-                assertFalse(Files.exists(d.resolve("result.json")), "a cancelled candidate is not recorded: " + d);
-                assertTrue(Files.exists(d.resolve("run/checkpoint.zip")), "its finished epochs stay for a resume: " + d);
-            }
+        List<Path> dirs = candidateDirs(out);
+        assertEquals(2, dirs.size(), "both candidates had started");
+        for (Path d : dirs) {
+            assertFalse(Files.exists(d.resolve("result.json")), "a cancelled candidate is not recorded: " + d);
+            assertTrue(Files.exists(d.resolve("run/checkpoint.zip")), "its finished epochs stay for a resume: " + d);
         }
+        awaitNoRunningTasks();
+    }
+
+    @Test
+    void candidatesCancelledMidTrainingResumeFromTheirLastFinishedEpoch(@TempDir Path out) throws Exception {
+        ExperimentConfig cfg = config(out, 2, "[10]", 40);
+        CompletableFuture<DistillationSweep.Outcome> first = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new DistillationSweep(cfg, teacher, out).withBackend(spark).run();
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        long t0 = System.nanoTime();
+        while (epochsDone(out) < 2 && System.nanoTime() - t0 < TimeUnit.MINUTES.toNanos(3)) Thread.sleep(50);
+        spark.cancelAll();   // as the time limit or a stopped driver would
+        assertEquals(0, first.get(2, TimeUnit.MINUTES).trained(), "both were cancelled before their 40 epochs");
+        awaitNoRunningTasks();
+        List<Path> dirs = candidateDirs(out);
+        assertEquals(2, dirs.size());
+        Map<Path, String> firstEpoch = new HashMap<>();
+        for (Path d : dirs) {
+            assertFalse(Files.exists(d.resolve("result.json")), "not recorded: " + d);
+            List<String> lines = Files.readAllLines(d.resolve("run/epochs.jsonl"));
+            assertTrue(lines.size() >= 1 && lines.size() < 40, "stopped in the middle: " + lines.size());
+            firstEpoch.put(d, lines.get(0));
+        }
+        DistillationSweep.Outcome again = new DistillationSweep(cfg, teacher, out).withBackend(spark).run();
+        assertEquals(2, again.trained());
+        for (Path d : dirs) {
+            List<String> lines = Files.readAllLines(d.resolve("run/epochs.jsonl"));
+            assertEquals(40, lines.size(), "every epoch once: " + d);
+            assertEquals(firstEpoch.get(d), lines.get(0), "the epochs before the cancel were not trained again");
+            assertTrue(Files.exists(d.resolve("result.json")));
+        }
+    }
+
+    /** The fewest epochs any started candidate of {@code out} has finished (0 before both started). */
+    private static int epochsDone(Path out) throws Exception {
+        List<Path> dirs = Files.isDirectory(out.resolve("candidates")) ? candidateDirs(out) : List.of();
+        if (dirs.size() < 2) return 0;
+        int min = Integer.MAX_VALUE;
+        for (Path d : dirs) {
+            Path e = d.resolve("run/epochs.jsonl");
+            min = Math.min(min, Files.exists(e) ? Files.readAllLines(e).size() : 0);
+        }
+        return min;
+    }
+
+    private static List<Path> candidateDirs(Path out) throws Exception {
+        try (Stream<Path> d = Files.list(out.resolve("candidates"))) {
+            return d.sorted().toList();
+        }
+    }
+
+    private static void awaitNoRunningTasks() throws InterruptedException {
         long t1 = System.nanoTime();
         while (runningTasks() > 0 && System.nanoTime() - t1 < TimeUnit.SECONDS.toNanos(60)) Thread.sleep(100);
         assertEquals(0, runningTasks(), "the cancelled tasks stopped training");
+    }
+
+    @Test
+    void theTimeLimitStillAppliesWhenTheCandidateLimitIsReachedWhileCandidatesTrain(@TempDir Path out) throws Exception {
+        // a random search for 1 candidate on 2 slots: Arbiter also queues a second one, whose
+        // placeholder result counts towards the limit, and shuts down while the first trains
+        config(out, 1, "[10]", 500);
+        Path f = out.resolve("sweep.yaml");
+        Files.writeString(f, Files.readString(f).replace("generator: grid", "generator: random")
+                .replace("metric: val_auc", "metric: val_auc\n  maxMinutes: 0.1"));
+        long t0 = System.nanoTime();
+        DistillationSweep.Outcome o = new DistillationSweep(ExperimentConfig.load(f), teacher, out).withBackend(spark).run();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(0, o.trained(), "the 500-epoch candidate did not finish");
+        assertTrue(seconds < 60, "cancelled at the time limit, not waited for: " + seconds + " s");
+        awaitNoRunningTasks();
     }
 
     @Test
@@ -243,6 +313,13 @@ class SparkSweepTest {
         assertEquals(2, spark.slots(), "local[2]: two candidates at once");
         String before = System.getProperty("spark.executor.cores");
         System.setProperty("spark.executor.cores", "4");
+        // a cluster's executors are counted from what was asked for (they register later)
+        SparkConf asked = new SparkConf(false).set("spark.executor.instances", "8").set("spark.executor.cores", "2")
+                .set("spark.task.cpus", "2");
+        assertEquals(8, SparkSettings.slots(asked, "yarn", 2));
+        assertEquals(16, SparkSettings.slots(asked.clone().set("spark.task.cpus", "1"), "yarn", 2), "two per executor");
+        assertEquals(3, SparkSettings.slots(asked.clone().set(SparkSettings.SLOTS, "3"), "yarn", 2));
+        assertEquals(2, SparkSettings.slots(new SparkConf(false), "local[2]", 2));
         System.setProperty("org.bytedeco.javacpp.maxbytes", "3g");
         try {
             SparkConf cluster = SparkSettings.conf("spark://10.0.0.1:7077", "t");
@@ -254,6 +331,7 @@ class SparkSweepTest {
             assertFalse(cluster.contains("spark.driver.bindAddress"), "a cluster's driver address is the user's");
         } finally {
             if (before == null) System.clearProperty("spark.executor.cores");
+            else System.setProperty("spark.executor.cores", before);
             System.clearProperty("org.bytedeco.javacpp.maxbytes");
         }
         // executors start elsewhere: the data folder travels as the driver resolves it
@@ -289,13 +367,27 @@ class SparkSweepTest {
                 "--spark", "local[2]", "--stats-file", out.resolve("sweep.stats").toString());
         assertEquals(0, rc, err.toString());
         assertEquals(2, results(out.resolve("sweep")).size());
-        assertTrue(Files.size(out.resolve("sweep.stats")) > 0, "the driver records the sweep's progress for the UI");
+        // the driver records the sweep's progress for the UI's sweep page, as a local sweep does
+        org.deeplearning4j.ui.model.storage.FileStatsStorage stats =
+                new org.deeplearning4j.ui.model.storage.FileStatsStorage(out.resolve("sweep.stats").toFile());
+        try {
+            List<String> progress = new java.util.ArrayList<>();
+            for (String session : stats.listSessionIDs()) {
+                for (org.deeplearning4j.core.storage.Persistable p : stats.getAllUpdatesAfter(session,
+                        org.beatgan.experiments.ui.BeatGanEvent.TYPE_ID, "run", 0)) {
+                    progress.add(((org.beatgan.experiments.ui.BeatGanEvent) p).json());
+                }
+            }
+            assertEquals(2, progress.stream().filter(j -> j.contains("\"kind\":\"sweep\"")).count(), progress.toString());
+            assertTrue(progress.get(progress.size() - 1).contains("\"done\":2"), progress.toString());
+        } finally {
+            stats.close();
+        }
         StringWriter err2 = new StringWriter();
         int rc2 = Cli.execute(new org.beatgan.experiments.SweepCommand(), new PrintWriter(err2, true), "--config",
                 cfg.toString(), "--teacher", teacher.toString(), "--out", out.resolve("sweep").toString(),
                 "--spark", "local[2]", "--ui");
         assertNotEquals(0, rc2);
         assertTrue(err2.toString().contains("--stats-file"), err2.toString());
-        assertNotNull(BeatGanCli.class);
     }
 }

@@ -69,10 +69,9 @@ public final class CandidateTraining {
             record.put("metrics", Json.MAPPER.convertValue(metrics, Map.class));
             record.put("model", dir.resolve(TrainingRun.MODEL).toString());
         } catch (Exception e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof java.io.InterruptedIOException || t instanceof InterruptedException) {
-                    throw new java.util.concurrent.CancellationException("candidate " + index + ": " + t.getMessage());
-                }
+            // interrupted (a cancelled Spark job: training stops at its next step): no result
+            if (Thread.currentThread().isInterrupted() || e instanceof InterruptedException) {
+                throw new java.util.concurrent.CancellationException("candidate " + index + ": " + e.getMessage());
             }
             LOG.warn("candidate {} ({}) failed: {}", index, record.get("key"), e.toString());
             record.put("status", "failed");

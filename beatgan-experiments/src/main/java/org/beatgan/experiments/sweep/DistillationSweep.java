@@ -40,6 +40,9 @@ public final class DistillationSweep {
 
     private static final Logger LOG = LoggerFactory.getLogger(DistillationSweep.class);
 
+    /** A time limit beyond which Arbiter's end time would overflow (about 31 years): "no limit". */
+    private static final double MAX_SECONDS = 1e9;
+
     public record Outcome(int candidates, int trained, int skipped, int failed, Map<String, Object> best) {
     }
 
@@ -129,7 +132,7 @@ public final class DistillationSweep {
                 .modelSaver(store)
                 .scoreFunction(score)
                 .terminationConditions(new MaxCandidatesCondition(spec.candidates()),
-                        new MaxTimeCondition((long) Math.ceil(spec.maxMinutes() * 60), TimeUnit.SECONDS))
+                        new MaxTimeCondition((long) Math.ceil(Math.min(spec.maxMinutes() * 60, MAX_SECONDS)), TimeUnit.SECONDS))
                 .rngSeed(spec.seed())
                 .build();
         IOptimizationRunner runner = backend == null ? new LocalOptimizationRunner(spec.parallel(), conf, tasks)

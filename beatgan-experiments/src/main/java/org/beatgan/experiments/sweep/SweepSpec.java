@@ -34,7 +34,7 @@ public record SweepSpec(String teacher, String generator, int candidates, int gr
         int parallel = n.path("parallel").asInt(1);
         double maxMinutes = n.path("maxMinutes").asDouble(24 * 60);
         if (candidates < 1 || gridPoints < 1 || parallel < 1 || !(maxMinutes > 0)) {
-            throw new IllegalArgumentException("sweep: candidates, gridPoints, parallel and maxMinutes must be >= 1 (got "
+            throw new IllegalArgumentException("sweep: candidates, gridPoints and parallel must be >= 1 and maxMinutes > 0 (got "
                     + candidates + ", " + gridPoints + ", " + parallel + ", " + maxMinutes + ")");
         }
         String metric = n.path("metric").asText("selection");
