@@ -88,10 +88,6 @@ public final class SparkSweepBackend implements SweepBackend {
         return SparkSettings.slots(sc);
     }
 
-    JavaSparkContext context() {
-        return sc;
-    }
-
     @Override
     public CandidateTrainer trainer(ExperimentConfig cfg, Path teacher, Path out) {
         String teacherRef = PretrainedModels.isReference(teacher) ? teacher.toString() : teacher.toAbsolutePath().toString();
