@@ -56,6 +56,8 @@ public final class Distiller implements LossExtension, Pretrainable {
     private final Map<String, LossState> states = new LinkedHashMap<>();
     /** The terms outside the student graph, for a family's fast step; empty where they need the graph. */
     private final Supplier<Optional<DetachedTerms>> detachedBuilder;
+    /** The terms detached in a SameDiff graph of their own: the plain path the kernels are checked against. */
+    private final Supplier<Optional<DetachedTerms>> graphDetachedBuilder;
     private Optional<DetachedTerms> detached;
     /** Teacher activations of each term's taps by role (for pre-training). */
     private final Map<String, Map<String, List<String>>> teacherTapsByTerm = new LinkedHashMap<>();
@@ -163,9 +165,14 @@ public final class Distiller implements LossExtension, Pretrainable {
             }
         }
         // built on first request: a distillation trained through the graph never needs it
-        detachedBuilder = states.isEmpty()
+        graphDetachedBuilder = states.isEmpty()
                 ? () -> DetachedDistillationTerms.of(student, terms, resolved, studentShapes, teacherShapes,
                 List.copyOf(teacherNames), logged.values(), adapters)
+                : Optional::empty;
+        // KD on scores and AT alone run on the losses' kernels, which need no graph at all
+        detachedBuilder = states.isEmpty()
+                ? () -> KernelDistillationTerms.of(student, terms, losses, resolved, studentShapes, teacherShapes, adapters)
+                .or(graphDetachedBuilder)
                 : Optional::empty;
     }
 
@@ -277,6 +284,11 @@ public final class Distiller implements LossExtension, Pretrainable {
             detached = detachedBuilder.get();
         }
         return detached;
+    }
+
+    /** The detached terms as a SameDiff graph even where kernels serve them (tests compare the two). */
+    Optional<DetachedTerms> graphDetachedTerms() {
+        return graphDetachedBuilder.get();
     }
 
     @Override

@@ -36,6 +36,71 @@ public final class AttentionTransferLoss implements DistillationLoss {
     }
 
 
+    public int p() {
+        return p;
+    }
+
+    /**
+     * One layer pair's term without a graph, for maps of equal spatial size: (B, Cs, L) student and
+     * (B, Ct, L) teacher as flat row-major arrays, p = 2. Returns {@code mean((at(f_s) - at(f_t))^2)}
+     * and adds {@code weight *} its gradient to {@code gradS}; the same norm floor and derivative
+     * rule as the graph's ({@link DistillOps#l2NormalizeRows}). Double arithmetic.
+     */
+    public static double pairKernel(float[] fs, int cs, float[] ft, int ct, int batch, int length, double weight,
+                                    float[] gradS) {
+        double total = 0;
+        double inv = 1.0 / ((double) batch * length);
+        double[] vs = new double[length];
+        double[] vt = new double[length];
+        double[] g = new double[length];
+        for (int b = 0; b < batch; b++) {
+            meanSquareOverChannels(fs, b, cs, length, vs);
+            meanSquareOverChannels(ft, b, ct, length, vt);
+            double ns = Math.sqrt(Math.max(dot(vs, vs), DistillOps.NORM_EPS * DistillOps.NORM_EPS));
+            double nt = Math.sqrt(Math.max(dot(vt, vt), DistillOps.NORM_EPS * DistillOps.NORM_EPS));
+            boolean floored = dot(vs, vs) < DistillOps.NORM_EPS * DistillOps.NORM_EPS;
+            double aDotG = 0;
+            for (int l = 0; l < length; l++) {
+                double d = vs[l] / ns - vt[l] / nt;
+                total += d * d * inv;
+                g[l] = 2 * d * inv;                     // d pair / d a_s
+                aDotG += (vs[l] / ns) * g[l];
+            }
+            for (int l = 0; l < length; l++) {
+                // a = v / n: dv = (g - a (a . g)) / n, or g / n where the norm is floored
+                double gv = floored ? g[l] / ns : (g[l] - (vs[l] / ns) * aDotG) / ns;
+                g[l] = weight * gv * 2.0 / cs;           // v = mean_c f^2
+            }
+            int base = b * cs * length;
+            for (int c = 0; c < cs; c++) {
+                int row = base + c * length;
+                for (int l = 0; l < length; l++) {
+                    gradS[row + l] += (float) (g[l] * fs[row + l]);
+                }
+            }
+        }
+        return total;
+    }
+
+    private static void meanSquareOverChannels(float[] f, int b, int channels, int length, double[] out) {
+        java.util.Arrays.fill(out, 0);
+        int base = b * channels * length;
+        for (int c = 0; c < channels; c++) {
+            int row = base + c * length;
+            for (int l = 0; l < length; l++) {
+                double v = f[row + l];
+                out[l] += v * v;
+            }
+        }
+        for (int l = 0; l < length; l++) out[l] /= channels;
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+        return s;
+    }
+
     @Override
     public List<String> roles() {
         return List.of("feats");

@@ -1,0 +1,153 @@
+package org.beatgan.distill;
+
+import org.beatgan.core.model.DistillableModel;
+import org.beatgan.core.train.DetachedTerms;
+import org.beatgan.distill.loss.AttentionTransferLoss;
+import org.beatgan.distill.loss.KdLoss;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The detached terms of a distillation made only of KD on BeatGAN's per-beat scores and attention
+ * transfer on maps of equal length, in float, evaluated by the losses' own kernels
+ * ({@link KdLoss#rowKernel}, {@link AttentionTransferLoss#pairKernel}) on Java arrays instead of a
+ * SameDiff graph: the same values and gradients (DetachedTermsKernelTest checks them against
+ * {@link DetachedDistillationTerms}) without SameDiff's executor, which cost ~56 ms of an 89 ms
+ * KD + AT step (docs/performance.md). Any other term, an adapter, pooling, another p or dtype
+ * keeps the graph.
+ */
+final class KernelDistillationTerms implements DetachedTerms {
+
+    private record Kd(KdLoss loss, double weight, String student, String teacher, String raw, String weighted) {
+    }
+
+    private record At(double weight, List<String[]> pairs, String raw, String weighted) {
+    }
+
+    private final List<Kd> kd = new ArrayList<>();
+    private final List<At> at = new ArrayList<>();
+    private final Set<String> activations = new LinkedHashSet<>();
+    private final Map<String, long[]> studentShapes;
+    private final Map<String, long[]> teacherShapes;
+
+    private KernelDistillationTerms(Map<String, long[]> studentShapes, Map<String, long[]> teacherShapes) {
+        this.studentShapes = studentShapes;
+        this.teacherShapes = teacherShapes;
+    }
+
+    /** These terms on kernels, or empty where one of them needs the graph. */
+    static Optional<DetachedTerms> of(DistillableModel student, List<DistillTermSpec> terms,
+                                      Map<String, DistillationLoss> losses, List<Map<String, List<Tap>>> resolved,
+                                      Map<String, long[]> studentShapes, Map<String, long[]> teacherShapes,
+                                      List<String> adapters) {
+        if (!adapters.isEmpty() || student.dataType() != DataType.FLOAT || terms.isEmpty()) return Optional.empty();
+        KernelDistillationTerms k = new KernelDistillationTerms(studentShapes, teacherShapes);
+        for (int i = 0; i < terms.size(); i++) {
+            DistillTermSpec term = terms.get(i);
+            DistillationLoss loss = losses.get(term.name());
+            String prefix = TermBuilder.prefix(term.name());
+            Map<String, List<Tap>> roles = resolved.get(i);
+            if (loss instanceof KdLoss kdLoss && term.loss().equals("kd") && roles.keySet().equals(Set.of(Tap.LOGITS))
+                    && roles.get(Tap.LOGITS).size() == 1) {
+                Tap t = roles.get(Tap.LOGITS).get(0);
+                if (t.studentForm() != DistillableModel.Logits.Form.BATCH_AS_CLASSES
+                        || t.teacherForm() != DistillableModel.Logits.Form.BATCH_AS_CLASSES) {
+                    return Optional.empty();
+                }
+                k.kd.add(new Kd(kdLoss, inFloat(term.weight()), t.student(), t.teacher(), prefix + "loss", prefix + "weighted"));
+                k.activations.add(t.student());
+            } else if (loss instanceof AttentionTransferLoss atLoss && term.loss().equals("at") && atLoss.p() == 2
+                    && roles.keySet().equals(Set.of("feats"))) {
+                List<String[]> pairs = new ArrayList<>();
+                for (Tap t : roles.get("feats")) {
+                    long[] s = studentShapes.get(t.student());
+                    long[] tt = teacherShapes.get(t.teacher());
+                    if (s.length != 3 || tt.length != 3 || s[2] != tt[2]) return Optional.empty(); // would pool
+                    pairs.add(new String[]{t.student(), t.teacher()});
+                    k.activations.add(t.student());
+                }
+                k.at.add(new At(inFloat(term.weight()), pairs, prefix + "loss", prefix + "weighted"));
+            } else {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(k);
+    }
+
+    /**
+     * A term's weight as the float graph holds it: a weight beyond float's range is infinite there,
+     * which makes the weighted term infinite and the trainer refuse the step (a diverged run), so
+     * it must be here too.
+     */
+    private static double inFloat(double weight) {
+        return (float) weight;
+    }
+
+    @Override
+    public Set<String> activations() {
+        return activations;
+    }
+
+    @Override
+    public OutAndGrad evaluate(Map<String, INDArray> feed, Map<String, INDArray> activationValues) {
+        Map<String, INDArray> outputs = new LinkedHashMap<>();
+        Map<String, float[]> grads = new LinkedHashMap<>();
+        Map<String, float[]> values = new LinkedHashMap<>();
+        for (String a : activations) {
+            float[] v = activationValues.get(a).dup().data().asFloat();
+            values.put(a, v);
+            grads.put(a, new float[v.length]);
+        }
+        for (Kd term : kd) {
+            double[] s = toDouble(values.get(term.student()));
+            double[] t = toDouble(teacher(feed, term.teacher()).dup().data().asFloat());
+            double[] g = new double[s.length];
+            double value = term.loss().rowKernel(s, t, g);
+            float[] into = grads.get(term.student());
+            for (int i = 0; i < g.length; i++) into[i] += (float) (term.weight() * g[i]);
+            put(outputs, term.raw(), term.weighted(), value, term.weight());
+        }
+        for (At term : at) {
+            double value = 0;
+            for (String[] pair : term.pairs()) {
+                long[] s = activationValues.get(pair[0]).shape();
+                INDArray t = teacher(feed, pair[1]);
+                value += AttentionTransferLoss.pairKernel(values.get(pair[0]), (int) s[1], t.dup().data().asFloat(),
+                        (int) t.size(1), (int) s[0], (int) s[2], term.weight(), grads.get(pair[0]));
+            }
+            put(outputs, term.raw(), term.weighted(), value, term.weight());
+        }
+        Map<String, INDArray> gradients = new LinkedHashMap<>();
+        grads.forEach((a, g) -> gradients.put(a, Nd4j.createFromArray(g).reshape(activationValues.get(a).shape())));
+        return new OutAndGrad(outputs, gradients);
+    }
+
+    private static INDArray teacher(Map<String, INDArray> feed, String activation) {
+        INDArray v = feed.get(Distiller.TEACHER_PREFIX + activation);
+        if (v == null) {
+            throw new IllegalStateException("No teacher activations fed for " + Distiller.TEACHER_PREFIX + activation);
+        }
+        return v;
+    }
+
+    private static void put(Map<String, INDArray> outputs, String raw, String weighted, double value, double weight) {
+        outputs.put(raw, Nd4j.scalar(DataType.FLOAT, (float) value));
+        outputs.put(weighted, Nd4j.scalar(DataType.FLOAT, (float) (value * weight)));
+    }
+
+    private static double[] toDouble(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+}
