@@ -37,12 +37,8 @@ final class KernelDistillationTerms implements DetachedTerms {
     private final List<Kd> kd = new ArrayList<>();
     private final List<At> at = new ArrayList<>();
     private final Set<String> activations = new LinkedHashSet<>();
-    private final Map<String, long[]> studentShapes;
-    private final Map<String, long[]> teacherShapes;
 
-    private KernelDistillationTerms(Map<String, long[]> studentShapes, Map<String, long[]> teacherShapes) {
-        this.studentShapes = studentShapes;
-        this.teacherShapes = teacherShapes;
+    private KernelDistillationTerms() {
     }
 
     /** These terms on kernels, or empty where one of them needs the graph. */
@@ -51,11 +47,13 @@ final class KernelDistillationTerms implements DetachedTerms {
                                       Map<String, long[]> studentShapes, Map<String, long[]> teacherShapes,
                                       List<String> adapters) {
         if (!adapters.isEmpty() || student.dataType() != DataType.FLOAT || terms.isEmpty()) return Optional.empty();
-        KernelDistillationTerms k = new KernelDistillationTerms(studentShapes, teacherShapes);
+        KernelDistillationTerms k = new KernelDistillationTerms();
         for (int i = 0; i < terms.size(); i++) {
             DistillTermSpec term = terms.get(i);
             DistillationLoss loss = losses.get(term.name());
             String prefix = TermBuilder.prefix(term.name());
+            String raw = TermBuilder.rawName(prefix);
+            String weighted = TermBuilder.weightedName(prefix);
             Map<String, List<Tap>> roles = resolved.get(i);
             if (loss instanceof KdLoss kdLoss && term.loss().equals("kd") && roles.keySet().equals(Set.of(Tap.LOGITS))
                     && roles.get(Tap.LOGITS).size() == 1) {
@@ -64,7 +62,7 @@ final class KernelDistillationTerms implements DetachedTerms {
                         || t.teacherForm() != DistillableModel.Logits.Form.BATCH_AS_CLASSES) {
                     return Optional.empty();
                 }
-                k.kd.add(new Kd(kdLoss, inFloat(term.weight()), t.student(), t.teacher(), prefix + "loss", prefix + "weighted"));
+                k.kd.add(new Kd(kdLoss, inFloat(term.weight()), t.student(), t.teacher(), raw, weighted));
                 k.activations.add(t.student());
             } else if (loss instanceof AttentionTransferLoss atLoss && term.loss().equals("at") && atLoss.p() == 2
                     && roles.keySet().equals(Set.of("feats"))) {
@@ -76,7 +74,7 @@ final class KernelDistillationTerms implements DetachedTerms {
                     pairs.add(new String[]{t.student(), t.teacher()});
                     k.activations.add(t.student());
                 }
-                k.at.add(new At(inFloat(term.weight()), pairs, prefix + "loss", prefix + "weighted"));
+                k.at.add(new At(inFloat(term.weight()), pairs, raw, weighted));
             } else {
                 return Optional.empty();
             }

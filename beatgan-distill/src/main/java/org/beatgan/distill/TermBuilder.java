@@ -54,14 +54,24 @@ final class TermBuilder {
         return loss;
     }
 
+    /** The variable of a term's unweighted value, for the term's {@link #prefix}. */
+    static String rawName(String prefix) {
+        return prefix + "loss";
+    }
+
+    /** The variable of a term's weighted value. */
+    static String weightedName(String prefix) {
+        return prefix + "weighted";
+    }
+
     /**
      * Adds {@code weight * value} to the graph's loss as variables {@code <prefix>loss} and
      * {@code <prefix>weighted}, logged as {@code <logKey>} and {@code <logKey>_weighted}.
      */
     static void addWeighted(SameDiff sd, String prefix, SDVariable value, double weight, String logKey,
                             Map<String, String> logged) {
-        SDVariable raw = sd.identity(prefix + "loss", value);
-        SDVariable weighted = raw.mul(prefix + "weighted", weight);
+        SDVariable raw = sd.identity(rawName(prefix), value);
+        SDVariable weighted = raw.mul(weightedName(prefix), weight);
         sd.addLossVariable(weighted);
         logged.put(logKey, raw.name());
         logged.put(logKey + "_weighted", weighted.name());

@@ -177,16 +177,23 @@ public final class BenchCommand implements Callable<Integer> {
         };
     }
 
+    private BeatGanGraph teacher;
+
+    /** The bench's teacher (ngf = ndf = 32), built once, when a row first needs it. */
+    private BeatGanGraph teacher() {
+        if (teacher == null) teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 32, 32), 1);
+        return teacher;
+    }
+
     /** The rows of one command kind, measured in this process; each row says its threads. */
     private Map<String, Object> measure(Rows r, INDArray x, TrainingConfig tc, List<int[]> shapes) throws Exception {
         Map<String, Object> out = new LinkedHashMap<>();
         int t = ownThreads();
-        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 32, 32), 1);
         boolean doTeacher = only == null || only.equals("teacher");
         boolean doStudent = only == null || only.equals("student");
         switch (r) {
             case TRAIN -> {
-                if (doTeacher) out.put("teacher", trainRows(teacher, tc, x, t));
+                if (doTeacher) out.put("teacher", trainRows(teacher(), tc, x, t));
                 if (doStudent) {
                     BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 2);
                     Map<String, Object> m = trainRows(student, tc, x, t);
@@ -195,7 +202,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
             case DISTILL -> {
-                if (doStudent) out.put("student", distillRows(teacher, tc, x, t));
+                if (doStudent) out.put("student", distillRows(teacher(), tc, x, t));
                 List<Map<String, Object>> imageRows = new java.util.ArrayList<>();
                 for (int[] sh : shapes) {
                     Map<String, Object> row = new LinkedHashMap<>(org.beatgan.experiments.bench.ImageSpeed.measure(
@@ -206,13 +213,13 @@ public final class BenchCommand implements Callable<Integer> {
                 if (!imageRows.isEmpty()) out.put("images", imageRows);
             }
             case SCORE -> {
-                if (doTeacher) out.put("teacher", inferRows(teacher, t));
+                if (doTeacher) out.put("teacher", inferRows(teacher(), t));
                 if (doStudent) out.put("student", inferRows(BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 2), t));
                 if (only == null || only.equals("scoring")) {
                     // ./beatgan score on a real record, whole and streamed, with the bench's teacher and student widths
                     Map<String, Object> scoring = new LinkedHashMap<>();
                     scoring.put("threads", t);
-                    scoring.put("teacher", org.beatgan.experiments.bench.ScoringSpeed.measure(teacher, 2));
+                    scoring.put("teacher", org.beatgan.experiments.bench.ScoringSpeed.measure(teacher(), 2));
                     scoring.put("student", org.beatgan.experiments.bench.ScoringSpeed.measure(
                             BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 2), 2));
                     out.put("scoring", scoring);

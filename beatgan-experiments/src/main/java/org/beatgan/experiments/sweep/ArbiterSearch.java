@@ -1,16 +1,12 @@
 package org.beatgan.experiments.sweep;
 
-import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.CandidateGenerator;
-import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
 import org.deeplearning4j.arbiter.optimize.api.data.DataProvider;
 import org.deeplearning4j.arbiter.optimize.api.score.ScoreFunction;
 import org.deeplearning4j.arbiter.optimize.api.termination.MaxCandidatesCondition;
 import org.deeplearning4j.arbiter.optimize.config.OptimizationConfiguration;
 import org.deeplearning4j.arbiter.optimize.generator.GridSearchCandidateGenerator;
 import org.deeplearning4j.arbiter.optimize.generator.RandomSearchGenerator;
-import org.deeplearning4j.arbiter.optimize.runner.CandidateInfo;
-import org.deeplearning4j.arbiter.optimize.runner.CandidateStatus;
 import org.deeplearning4j.arbiter.optimize.runner.LocalOptimizationRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,7 +61,12 @@ public final class ArbiterSearch {
                 .terminationConditions(new MaxCandidatesCondition(candidates))
                 .rngSeed(seed)
                 .build();
-        LocalOptimizationRunner runner = new LocalOptimizationRunner(1, conf, new Tasks(store, trial, candidates));
+        CandidateTrainer trainer = (index, values, dir) -> CandidateTraining.record(index, values, () -> {
+            LOG.info("candidate {} ({}): training", index, SweepCandidates.key(values));
+            return trial.run(values, dir);
+        });
+        LocalOptimizationRunner runner = new LocalOptimizationRunner(1, conf,
+                new CandidateTaskCreator(trainer, store, progress -> { }, candidates, false));
         runner.execute();
         List<Map<String, Object>> all = new java.util.ArrayList<>(store.all());
         all.sort(Comparator.comparingDouble((Map<String, Object> r) -> r.get("score") instanceof Number n
@@ -96,67 +97,6 @@ public final class ArbiterSearch {
         Path f = out.resolve(SUMMARY);
         if (!java.nio.file.Files.exists(f)) return null;
         return (Map<String, Object>) org.beatgan.core.io.Json.MAPPER.readValue(f.toFile(), Map.class).get("best");
-    }
-
-    private static final class Tasks extends CandidateTasks {
-        private final CandidateStore store;
-        private final Trial trial;
-        private final int total;
-        private int admitted;
-
-        Tasks(CandidateStore store, Trial trial, int total) {
-            this.store = store;
-            this.trial = trial;
-            this.total = total;
-        }
-
-
-
-        @SuppressWarnings("unchecked")
-        @Override
-        protected synchronized OptimizationResult run(Candidate candidate) throws Exception {
-            Map<String, Double> values = (Map<String, Double>) candidate.getValue();
-            long start = System.currentTimeMillis();
-            if (++admitted > total) {
-                CandidateInfo info = new CandidateInfo(candidate.getIndex(), CandidateStatus.Cancelled, null, start, start,
-                        start, candidate.getFlatParameters(), "beyond the search's candidate limit");
-                return new OptimizationResult(candidate, null, candidate.getIndex(), null, info, null);
-            }
-            Map<String, Object> record = store.finished(values);
-            if (record != null) {
-                LOG.info("candidate {} ({}): already {}, skipped", candidate.getIndex(), SweepCandidates.key(values),
-                        record.get("status"));
-            } else {
-                record = new LinkedHashMap<>();
-                record.put("candidate", candidate.getIndex());
-                record.put("params", values);
-                record.put("key", SweepCandidates.key(values));
-                long t0 = System.nanoTime();
-                try {
-                    LOG.info("candidate {} ({}): training", candidate.getIndex(), record.get("key"));
-                    Map<String, Object> r = trial.run(values, store.dir(values).resolve("run"));
-                    if (!(r.get("score") instanceof Number n) || Double.isNaN(n.doubleValue())) {
-                        throw new IllegalStateException("the trial gave no score: " + r.get("score"));
-                    }
-                    record.putAll(r);
-                    record.put("status", "done");
-                } catch (Exception e) {
-                    LOG.warn("candidate {} ({}) failed: {}", candidate.getIndex(), record.get("key"), e.toString());
-                    record.put("status", "failed");
-                    record.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
-                }
-                record.put("seconds", (System.nanoTime() - t0) / 1e9);
-                store.write(values, record);
-            }
-            boolean ok = "done".equals(record.get("status"));
-            Double s = ok ? ((Number) record.get("score")).doubleValue() : null;
-            CandidateInfo info = new CandidateInfo(candidate.getIndex(), ok ? CandidateStatus.Complete : CandidateStatus.Failed,
-                    s, start, start, System.currentTimeMillis(), candidate.getFlatParameters(),
-                    ok ? null : String.valueOf(record.get("error")));
-            OptimizationResult result = new OptimizationResult(candidate, s, candidate.getIndex(), record, info, null);
-            result.setResultReference(store.saveModel(result, record));
-            return result;
-        }
     }
 
     private static final class NoData implements DataProvider {

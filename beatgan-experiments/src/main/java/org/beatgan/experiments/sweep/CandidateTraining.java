@@ -41,33 +41,28 @@ public final class CandidateTraining {
         return record;
     }
 
+    /** What training one candidate gives when it ends: its result, at least a numeric "score". */
+    @FunctionalInterface
+    public interface Run {
+        Map<String, Object> result() throws Exception;
+    }
+
     /**
-     * @param base   the sweep's config (its {@code sweep} section names the searched parameters and metric)
-     * @param data   the prepared beats (fresh iterators are taken)
-     * @param dir    the candidate's run folder
+     * The record of one candidate trained by {@code run}: its name and parameters, its result with
+     * status {@code done}, or status {@code failed} and why when it throws or gives no score, and
+     * the seconds it took. An interrupted run (a cancelled job) throws
+     * {@link java.util.concurrent.CancellationException} instead: it has no record.
      */
-    public static Map<String, Object> train(ExperimentConfig base, Path teacher, ExperimentData.Prepared data, int index,
-                                            Map<String, Double> values, Path dir,
-                                            List<Function<ObservableTraining, TrainingListener>> listeners) {
-        SweepSpec spec = SweepSpec.parse(base.sweep());
-        SweepScore score = new SweepScore(spec.metric());
+    public static Map<String, Object> record(int index, Map<String, Double> values, Run run) {
         Map<String, Object> record = named(index, values);
         long t0 = System.nanoTime();
         try {
-            ExperimentConfig cfg = SweepCandidates.apply(base, spec.parameters(), values);
-            boolean resume = Files.exists(dir.resolve(TrainingRun.CHECKPOINT));
-            LOG.info("candidate {} ({}): training{}", index, record.get("key"), resume ? " (resuming)" : "");
-            Map<String, Object> metrics = DistillationExperiment.run(cfg, ModelBundle.load(teacher).graph(),
-                    data.withFreshIterators(), new ExperimentRunner.Options(dir, resume, false).withListeners(listeners));
-            double s = score.of(metrics);
-            if (Double.isNaN(s)) {
-                throw new IllegalStateException("the run has no value for the sweep metric (validation without "
-                        + "anomalies? use metric: selection or val_score_mean)");
+            Map<String, Object> r = run.result();
+            if (!(r.get("score") instanceof Number n) || Double.isNaN(n.doubleValue())) {
+                throw new IllegalStateException("the trial gave no score: " + r.get("score"));
             }
+            record.putAll(r);
             record.put("status", "done");
-            record.put("score", s);
-            record.put("metrics", Json.MAPPER.convertValue(metrics, Map.class));
-            record.put("model", dir.resolve(TrainingRun.MODEL).toString());
         } catch (Exception e) {
             // interrupted (a cancelled Spark job: training stops at its next step): no result
             if (Thread.currentThread().isInterrupted() || e instanceof InterruptedException) {
@@ -79,6 +74,36 @@ public final class CandidateTraining {
         }
         record.put("seconds", (System.nanoTime() - t0) / 1e9);
         return record;
+    }
+
+    /**
+     * One distillation candidate's record ({@link #record}).
+     *
+     * @param base   the sweep's config (its {@code sweep} section names the searched parameters and metric)
+     * @param data   the prepared beats (fresh iterators are taken)
+     * @param dir    the candidate's run folder
+     */
+    public static Map<String, Object> train(ExperimentConfig base, Path teacher, ExperimentData.Prepared data, int index,
+                                            Map<String, Double> values, Path dir,
+                                            List<Function<ObservableTraining, TrainingListener>> listeners) {
+        return record(index, values, () -> {
+            SweepSpec spec = SweepSpec.parse(base.sweep());
+            ExperimentConfig cfg = SweepCandidates.apply(base, spec.parameters(), values);
+            boolean resume = Files.exists(dir.resolve(TrainingRun.CHECKPOINT));
+            LOG.info("candidate {} ({}): training{}", index, SweepCandidates.key(values), resume ? " (resuming)" : "");
+            Map<String, Object> metrics = DistillationExperiment.run(cfg, ModelBundle.load(teacher).graph(),
+                    data.withFreshIterators(), new ExperimentRunner.Options(dir, resume, false).withListeners(listeners));
+            double s = new SweepScore(spec.metric()).of(metrics);
+            if (Double.isNaN(s)) {
+                throw new IllegalStateException("the run has no value for the sweep metric (validation without "
+                        + "anomalies? use metric: selection or val_score_mean)");
+            }
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("score", s);
+            result.put("metrics", Json.MAPPER.convertValue(metrics, Map.class));
+            result.put("model", dir.resolve(TrainingRun.MODEL).toString());
+            return result;
+        });
     }
 
     private static Map<String, Object> named(int index, Map<String, Double> values) {

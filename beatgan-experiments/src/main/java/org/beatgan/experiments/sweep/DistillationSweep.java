@@ -113,7 +113,7 @@ public final class DistillationSweep {
             provider = new PreparedData(null);
             LOG.info("candidates train on {} ({} at once)", backend.name(), backend.slots());
         }
-        DistillationTaskCreator tasks = new DistillationTaskCreator(trainer, store, progress, spec.candidates(),
+        CandidateTaskCreator tasks = new CandidateTaskCreator(trainer, store, progress, spec.candidates(),
                 spec.minimize());
         DistillSearchSpace space = new DistillSearchSpace(spec.parameters());
         CandidateGenerator generator;

@@ -2,27 +2,38 @@ package org.beatgan.experiments.sweep;
 
 import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
+import org.deeplearning4j.arbiter.optimize.api.TaskCreator;
+import org.deeplearning4j.arbiter.optimize.api.data.DataProvider;
+import org.deeplearning4j.arbiter.optimize.api.data.DataSource;
+import org.deeplearning4j.arbiter.optimize.api.score.ScoreFunction;
+import org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner;
+import org.deeplearning4j.arbiter.optimize.runner.listener.StatusListener;
 import org.deeplearning4j.arbiter.optimize.runner.CandidateInfo;
 import org.deeplearning4j.arbiter.optimize.runner.CandidateStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * Arbiter task: train one student with a candidate's hyperparameters (a SameDiff distillation
- * run, where the {@link CandidateTrainer} puts it) and return its validation score. A candidate
+ * Arbiter's {@link TaskCreator} for every search of the project (the BeatGAN distillation sweep,
+ * {@link ArbiterSearch}): trains one candidate where its {@link CandidateTrainer} puts it and
+ * returns its score. Both of Arbiter's ways of passing data (a provider, a data-source class) are
+ * ignored: candidates train from the project's own data. A candidate
  * already finished in the results folder (done or failed) is returned from its record without
  * training, which makes a killed sweep resumable; a half-trained candidate resumes from its
  * checkpoint. A candidate that throws (NaN loss, invalid value) is recorded as failed and the sweep
  * goes on; one its trainer could not end (cancelled) is not recorded at all.
  */
-final class DistillationTaskCreator extends CandidateTasks {
+final class CandidateTaskCreator implements TaskCreator {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DistillationTaskCreator.class);
+    private static final Logger LOG = LoggerFactory.getLogger(CandidateTaskCreator.class);
 
     private final CandidateTrainer trainer;
     private final CandidateStore store;
@@ -34,7 +45,7 @@ final class DistillationTaskCreator extends CandidateTasks {
     private final boolean minimize;
     private Double best;
 
-    DistillationTaskCreator(CandidateTrainer trainer, CandidateStore store, Consumer<Map<String, Object>> progress,
+    CandidateTaskCreator(CandidateTrainer trainer, CandidateStore store, Consumer<Map<String, Object>> progress,
                             int total, boolean minimize) {
         this.trainer = trainer;
         this.store = store;
@@ -64,19 +75,30 @@ final class DistillationTaskCreator extends CandidateTasks {
 
     private final AtomicInteger failedSkipped = new AtomicInteger();
 
-
-
     private final AtomicInteger admitted = new AtomicInteger();
 
-    @SuppressWarnings("unchecked")
     @Override
-    protected OptimizationResult run(Candidate candidate) throws Exception {
+    public Callable<OptimizationResult> create(Candidate candidate, DataProvider dataProvider,
+                                               ScoreFunction scoreFunction, List<StatusListener> statusListeners,
+                                               IOptimizationRunner runner) {
+        return () -> run(candidate);
+    }
+
+    @Override
+    public Callable<OptimizationResult> create(Candidate candidate, Class<? extends DataSource> dataSource,
+                                               Properties dataSourceProperties, ScoreFunction scoreFunction,
+                                               List<StatusListener> statusListeners, IOptimizationRunner runner) {
+        return () -> run(candidate);
+    }
+
+    @SuppressWarnings("unchecked")
+    private OptimizationResult run(Candidate candidate) throws Exception {
         Map<String, Double> values = (Map<String, Double>) candidate.getValue();
         long start = System.currentTimeMillis();
         if (admitted.incrementAndGet() > total) {
             // with parallel tasks Arbiter queues candidates before its max-candidates check fires
             CandidateInfo info = new CandidateInfo(candidate.getIndex(), CandidateStatus.Cancelled, null, start, start,
-                    start, candidate.getFlatParameters(), "beyond the sweep's candidate limit");
+                    start, candidate.getFlatParameters(), "beyond the search's candidate limit");
             return new OptimizationResult(candidate, null, candidate.getIndex(), null, info, null);
         }
         Map<String, Object> record = store.finished(values);
