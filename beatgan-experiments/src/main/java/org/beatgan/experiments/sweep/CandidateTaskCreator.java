@@ -75,8 +75,6 @@ final class CandidateTaskCreator implements TaskCreator {
 
     private final AtomicInteger failedSkipped = new AtomicInteger();
 
-    private final AtomicInteger admitted = new AtomicInteger();
-
     @Override
     public Callable<OptimizationResult> create(Candidate candidate, DataProvider dataProvider,
                                                ScoreFunction scoreFunction, List<StatusListener> statusListeners,
@@ -95,8 +93,10 @@ final class CandidateTaskCreator implements TaskCreator {
     private OptimizationResult run(Candidate candidate) throws Exception {
         Map<String, Double> values = (Map<String, Double>) candidate.getValue();
         long start = System.currentTimeMillis();
-        if (admitted.incrementAndGet() > total) {
-            // with parallel tasks Arbiter queues candidates before its max-candidates check fires
+        if (candidate.getIndex() >= total) {
+            // with parallel tasks Arbiter queues candidates before its max-candidates check fires; the
+            // generator's index (not the order tasks happen to start in) decides which are beyond the
+            // limit, so a restarted sweep trains the same candidates as the first
             CandidateInfo info = new CandidateInfo(candidate.getIndex(), CandidateStatus.Cancelled, null, start, start,
                     start, candidate.getFlatParameters(), "beyond the search's candidate limit");
             return new OptimizationResult(candidate, null, candidate.getIndex(), null, info, null);
