@@ -298,7 +298,7 @@ public final class DirectTrainingStep {
 
             realFeatures = new PassBuilder(graph, false, StatisticsPass.D_REAL);
             Node realFeat = encoderLayers(realFeatures, realFeatures.input(input, null), "D");
-            adversarial = new PassBuilder(graph, true, StatisticsPass.D_ADVERSARIAL);
+            adversarial = new PassBuilder(graph, true, false, StatisticsPass.D_ADVERSARIAL);
             INDArray adversarialInputGrad = out.value().like();
             adversarialFeatures = encoderLayers(adversarial, adversarial.input(out.value(), adversarialInputGrad), "D");
 

@@ -31,6 +31,13 @@ final class FloatBatchNormKernel implements BatchNormKernel {
     }
 
     private static final class Bound1 {
+        /**
+         * The bound arrays: the buffers below do not keep them alive, and one only buffers reach
+         * (a convolution's output when the convolutions run on buffers too) would be collected and
+         * its memory freed under them.
+         */
+        @SuppressWarnings({"unused", "FieldCanBeLocal"})
+        private final Arrays owners;
         private final INDArray gamma;
         private final INDArray beta;
         private final FloatBuffer x;
@@ -52,6 +59,7 @@ final class FloatBatchNormKernel implements BatchNormKernel {
         private final int size;
 
         Bound1(Arrays a, Scratch scratch) {
+            this.owners = a;
             this.scratch = scratch;
             int[] bcl = a.batchChannelsLength();
             batch = bcl[0];
@@ -59,14 +67,14 @@ final class FloatBatchNormKernel implements BatchNormKernel {
             length = bcl[2];
             gamma = a.gamma();
             beta = a.beta();
-            x = floats(a.x(), "input");
-            y = floats(a.y(), "output");
-            dy = floats(a.dy(), "output gradient");
-            dx = floats(a.dx(), "input gradient");
-            mean = floats(a.mean(), "batch mean");
-            var = floats(a.var(), "batch variance");
-            dGamma = floats(a.dGamma(), "gamma gradient");
-            dBeta = floats(a.dBeta(), "beta gradient");
+            x = floats(a.x(), "Batch norm input");
+            y = floats(a.y(), "Batch norm output");
+            dy = floats(a.dy(), "Batch norm output gradient");
+            dx = floats(a.dx(), "Batch norm input gradient");
+            mean = floats(a.mean(), "Batch norm batch mean");
+            var = floats(a.var(), "Batch norm batch variance");
+            dGamma = floats(a.dGamma(), "Batch norm gamma gradient");
+            dBeta = floats(a.dBeta(), "Batch norm beta gradient");
             mu = new double[channels];
             inv = new double[channels];
             size = batch * channels * length;
@@ -226,7 +234,7 @@ final class FloatBatchNormKernel implements BatchNormKernel {
     static FloatBuffer floats(INDArray a, String what) {
         if (a.dataType() != DataType.FLOAT || a.isView() || a.offset() != 0 || a.ordering() != 'c'
                 || a.data().length() < a.length()) {
-            throw new IllegalArgumentException("Batch norm " + what + " must be a whole C-ordered float array, got "
+            throw new IllegalArgumentException(what + " must be a whole C-ordered float array, got "
                     + a.shapeInfoToString());
         }
         return a.data().pointer().asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();

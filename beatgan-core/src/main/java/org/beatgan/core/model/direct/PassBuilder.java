@@ -2,13 +2,6 @@ package org.beatgan.core.model.direct;
 
 import org.beatgan.core.model.BeatGanGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv1D;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv1DDerivative;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.DeConv2D;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv1DConfig;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.DeConv2DConfig;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
@@ -19,7 +12,6 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -35,6 +27,8 @@ final class PassBuilder {
 
     private final BeatGanGraph graph;
     private final boolean trainable;
+    private final boolean weightGradients;
+    private final ConvKernel conv;
     private final BatchNormKernel batchNorm;
     private final Tape tape = new Tape();
     private final Map<String, INDArray> parameters = new LinkedHashMap<>();
@@ -48,8 +42,19 @@ final class PassBuilder {
     private final BeatGanGraph.StatisticsPass statisticsPass;
 
     PassBuilder(BeatGanGraph graph, boolean trainable, BeatGanGraph.StatisticsPass statisticsPass) {
+        this(graph, trainable, true, statisticsPass);
+    }
+
+    /**
+     * A pass; a trainable one without {@code weightGradients} still differentiates to its input but
+     * computes no convolution weight gradients (nobody reads them: D's weights in G's adversarial term).
+     */
+    PassBuilder(BeatGanGraph graph, boolean trainable, boolean weightGradients,
+                BeatGanGraph.StatisticsPass statisticsPass) {
         this.graph = graph;
         this.trainable = trainable;
+        this.weightGradients = weightGradients;
+        this.conv = ConvKernel.forType(graph.dataType());
         this.statisticsPass = statisticsPass;
         this.batchNorm = BatchNormKernel.forType(graph.dataType());
     }
@@ -107,39 +112,28 @@ final class PassBuilder {
     }
 
     Node conv(Node in, String weight, int kernel, int stride, int pad) {
-        INDArray w = parameter(weight);
         INDArray x = in.value();
         long length = (x.size(2) + 2L * pad - kernel) / stride + 1;
-        Node out = node(Nd4j.create(x.dataType(), x.size(0), w.size(2), length));
-        Conv1DConfig cfg = Conv1DConfig.builder().k(kernel).s(stride).p(pad).d(1)
-                .paddingMode(PaddingMode.VALID).dataFormat("NCW").build();
-        tape.forward("conv1d", Tape.exec(new Conv1D(x, w, null, out.value(), cfg)));
-        if (trainable) {
-            tape.backward("conv1d_bp", Tape.exec(new Conv1DDerivative(new INDArray[]{x, w, out.grad()},
-                    new INDArray[]{in.grad(), gradient(weight, w)}, cfg)));
-        }
-        return out;
+        return convolution(in, weight, kernel, stride, pad, length, "conv1d", conv::conv);
     }
 
-    /** 1-D transposed convolution as deconv2d on (B, C, 1, L) views, as the graph builds it. */
+    /** 1-D transposed convolution (weights as libnd4j's deconv2d on (B, C, 1, L) views keeps them). */
     Node deconv(Node in, String weight, int kernel, int stride, int pad) {
+        long length = (in.value().size(2) - 1) * stride - 2L * pad + kernel;
+        return convolution(in, weight, kernel, stride, pad, length, "deconv2d", conv::deconv);
+    }
+
+    private Node convolution(Node in, String weight, int kernel, int stride, int pad, long length, String op,
+                             java.util.function.Function<ConvKernel.Arrays, ConvKernel.Bound> bind) {
         INDArray w = parameter(weight);
         INDArray x = in.value();
-        long batch = x.size(0);
-        long channels = w.size(2);
-        long length = (x.size(2) - 1) * stride - 2L * pad + kernel;
-        Node out = node(Nd4j.create(x.dataType(), batch, channels, length));
-        DeConv2DConfig cfg = DeConv2DConfig.builder().kH(1).kW(kernel).sH(1).sW(stride).pH(0).pW(pad).dH(1).dW(1)
-                .isSameMode(false).dataFormat("NCHW").build();
-        INDArray x4 = x.reshape(batch, x.size(1), 1, x.size(2));
-        DeConv2D forward = new DeConv2D(x4, w, null, out.value().reshape(batch, channels, 1, length), cfg);
-        tape.forward("deconv2d", Tape.exec(forward));
+        Node out = node(Nd4j.create(x.dataType(), x.size(0), w.size(2), length));
+        ConvKernel.Bound bound = bind.apply(new ConvKernel.Arrays(x, w, out.value(), out.grad(),
+                trainable ? in.grad() : null, trainable && weightGradients ? gradient(weight, w) : null,
+                kernel, stride, pad));
+        tape.forward(op + conv.suffix(), bound.forward());
         if (trainable) {
-            int[] iArgs = Arrays.stream(forward.iArgs()).mapToInt(v -> (int) v).toArray();
-            tape.backward("deconv2d_bp", Tape.exec(DynamicCustomOp.builder("deconv2d_bp")
-                    .addInputs(x4, w, out.grad().reshape(batch, channels, 1, length))
-                    .addOutputs(in.grad().reshape(batch, x.size(1), 1, x.size(2)), gradient(weight, w))
-                    .addIntegerArguments(iArgs).build()));
+            tape.backward(op + "_bp" + conv.suffix(), bound.backward());
         }
         return out;
     }

@@ -43,6 +43,22 @@ class FloatBatchNormKernelTest {
     }
 
     @Test
+    void aBoundBatchNormKeepsItsArraysAlive() throws Exception {
+        INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3, 10);
+        INDArray c = Nd4j.ones(DataType.FLOAT, 3);
+        java.lang.ref.WeakReference<INDArray> input = new java.lang.ref.WeakReference<>(x);
+        BatchNormKernel.Bound bound = new FloatBatchNormKernel().bind(new BatchNormKernel.Arrays(x, c, c, c.like(),
+                c.like(), x.like(), x.like(), x.like(), c.like(), c.like()));
+        x = null;
+        for (int i = 0; i < 5 && input.get() != null; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertNotNull(input.get(), "the input array was collected while bound");
+        bound.forward().run();
+    }
+
+    @Test
     void viewsAndOtherTypesAreRefused() {
         INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3, 10);
         INDArray c = Nd4j.ones(DataType.FLOAT, 3);
