@@ -28,7 +28,6 @@ final class PassBuilder {
     private final BeatGanGraph graph;
     private final boolean trainable;
     private final boolean weightGradients;
-    private final ConvKernel conv;
     private final BatchNormKernel batchNorm;
     private final Tape tape = new Tape();
     private final Map<String, INDArray> parameters = new LinkedHashMap<>();
@@ -54,7 +53,6 @@ final class PassBuilder {
         this.graph = graph;
         this.trainable = trainable;
         this.weightGradients = weightGradients;
-        this.conv = ConvKernel.forType(graph.dataType());
         this.statisticsPass = statisticsPass;
         this.batchNorm = BatchNormKernel.forType(graph.dataType());
     }
@@ -114,13 +112,13 @@ final class PassBuilder {
     Node conv(Node in, String weight, int kernel, int stride, int pad) {
         INDArray x = in.value();
         long length = (x.size(2) + 2L * pad - kernel) / stride + 1;
-        return convolution(in, weight, kernel, stride, pad, length, "conv1d", conv::conv);
+        return convolution(in, weight, kernel, stride, pad, length, "conv1d", ConvKernel::conv);
     }
 
     /** 1-D transposed convolution (weights as libnd4j's deconv2d on (B, C, 1, L) views keeps them). */
     Node deconv(Node in, String weight, int kernel, int stride, int pad) {
         long length = (in.value().size(2) - 1) * stride - 2L * pad + kernel;
-        return convolution(in, weight, kernel, stride, pad, length, "deconv2d", conv::deconv);
+        return convolution(in, weight, kernel, stride, pad, length, "deconv2d", ConvKernel::deconv);
     }
 
     private Node convolution(Node in, String weight, int kernel, int stride, int pad, long length, String op,
@@ -131,9 +129,9 @@ final class PassBuilder {
         ConvKernel.Bound bound = bind.apply(new ConvKernel.Arrays(x, w, out.value(), out.grad(),
                 trainable ? in.grad() : null, trainable && weightGradients ? gradient(weight, w) : null,
                 kernel, stride, pad));
-        tape.forward(op + conv.suffix(), bound.forward());
+        tape.forward(op, bound.forward());
         if (trainable) {
-            tape.backward(op + "_bp" + conv.suffix(), bound.backward());
+            tape.backward(bound.backwardName(), bound.backward());
         }
         return out;
     }
