@@ -169,11 +169,10 @@ public final class Distiller implements LossExtension, Pretrainable {
                 ? () -> DetachedDistillationTerms.of(student, terms, resolved, studentShapes, teacherShapes,
                 List.copyOf(teacherNames), logged.values(), adapters)
                 : Optional::empty;
-        // KD on scores and AT alone run on the losses' kernels, which need no graph at all
-        detachedBuilder = states.isEmpty()
-                ? () -> KernelDistillationTerms.of(student, terms, losses, resolved, studentShapes, teacherShapes, adapters)
-                .or(graphDetachedBuilder)
-                : Optional::empty;
+        // KD on scores, AT and bss_score (a stateful term: its attack is fed per batch) run on the losses'
+        // kernels, which need no graph at all; other stateless terms on a graph of their own
+        detachedBuilder = () -> KernelDistillationTerms.of(student, terms, losses, resolved, studentShapes,
+                teacherShapes, adapters).or(graphDetachedBuilder);
     }
 
     /** Shapes of the named activations from a 2-example forward pass (unknown names fail clearly). */
@@ -273,10 +272,12 @@ public final class Distiller implements LossExtension, Pretrainable {
     }
 
     /**
-     * The terms rebuilt in a graph of their own on the student's activations, sharing the student
-     * graph's adapter arrays: present when no term keeps training state (CRD's memory bank, the
-     * probing losses' extra generator passes). The trainer runs them on its fast step when that step
-     * computes every activation they read, and keeps the whole graph otherwise.
+     * The terms outside the student graph: on the losses' kernels where every term has one (KD on
+     * scores, AT, bss_score with its further generator pass), else rebuilt in a graph of their own
+     * on the student's activations, sharing the student graph's adapter arrays, when no term keeps
+     * training state (CRD's memory bank; sobolev_fd's and lwm_fd's probes). The trainer runs them on
+     * its fast step when that step computes every activation they read, and keeps the whole graph
+     * otherwise.
      */
     @Override
     public synchronized Optional<DetachedTerms> detachedTerms() {

@@ -1,8 +1,10 @@
 package org.beatgan.distill;
 
 import org.beatgan.core.model.DistillableModel;
+import org.beatgan.core.model.direct.DirectTrainingStep;
 import org.beatgan.core.train.DetachedTerms;
 import org.beatgan.distill.loss.AttentionTransferLoss;
+import org.beatgan.distill.loss.BssScoreLoss;
 import org.beatgan.distill.loss.KdLoss;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -18,13 +20,15 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The detached terms of a distillation made only of KD on BeatGAN's per-beat scores and attention
- * transfer on maps of equal length, in float, evaluated by the losses' own kernels
- * ({@link KdLoss#rowKernel}, {@link AttentionTransferLoss#pairKernel}) on Java arrays instead of a
- * SameDiff graph: the same values and gradients (DetachedTermsKernelTest checks them against
- * {@link DetachedDistillationTerms}) without SameDiff's executor, which cost ~56 ms of an 89 ms
- * KD + AT step (docs/performance.md). Any other term, an adapter, pooling, another p or dtype
- * keeps the graph.
+ * The detached terms of a distillation made only of KD on BeatGAN's per-beat scores, attention
+ * transfer on maps of equal length and {@code bss_score}, in float, evaluated by the losses' own
+ * kernels ({@link KdLoss#rowKernel}, {@link AttentionTransferLoss#pairKernel},
+ * {@link BssScoreLoss#scoreKernel}) on Java arrays instead of a SameDiff graph: the same values and
+ * gradients (DetachedTermsKernelTest checks them against {@link DetachedDistillationTerms},
+ * DirectBssScoreTest the bss_score step against the graph's) without SameDiff's executor, which
+ * cost ~56 ms of an 89 ms KD + AT step (docs/performance.md). {@code bss_score} reads the student's
+ * score of its attacked beats from a further generator pass of the direct step
+ * ({@link #passes}). Any other term, an adapter, pooling, another p or dtype keeps the graph.
  */
 final class KernelDistillationTerms implements DetachedTerms {
 
@@ -34,6 +38,12 @@ final class KernelDistillationTerms implements DetachedTerms {
     private record At(double weight, List<String[]> pairs, String raw, String weighted) {
     }
 
+    /** bss_score: its loss on the student's scores of the attacked beats, from a further generator pass. */
+    private record Bss(BssScoreLoss loss, double weight, String score, String raw, String weighted) {
+    }
+
+    private final List<Bss> bss = new ArrayList<>();
+    private final Set<String> passes = new LinkedHashSet<>();
     private final List<Kd> kd = new ArrayList<>();
     private final List<At> at = new ArrayList<>();
     private final Set<String> activations = new LinkedHashSet<>();
@@ -75,6 +85,11 @@ final class KernelDistillationTerms implements DetachedTerms {
                     k.activations.add(t.student());
                 }
                 k.at.add(new At(inFloat(term.weight()), pairs, raw, weighted));
+            } else if (loss instanceof BssScoreLoss bssLoss && term.loss().equals("bss_score") && roles.isEmpty()) {
+                String score = DirectTrainingStep.passScore(bssLoss.passScope());
+                k.bss.add(new Bss(bssLoss, inFloat(term.weight()), score, raw, weighted));
+                k.passes.add(bssLoss.passScope());
+                k.activations.add(score);
             } else {
                 return Optional.empty();
             }
@@ -97,6 +112,19 @@ final class KernelDistillationTerms implements DetachedTerms {
     }
 
     @Override
+    public Set<String> passes() {
+        return passes;
+    }
+
+    @Override
+    public INDArray passBeats(String scope, Map<String, INDArray> feed) {
+        for (Bss term : bss) {
+            if (term.loss().passScope().equals(scope)) return term.loss().attackedBeats(feed);
+        }
+        return DetachedTerms.super.passBeats(scope, feed);
+    }
+
+    @Override
     public OutAndGrad evaluate(Map<String, INDArray> feed, Map<String, INDArray> activationValues) {
         Map<String, INDArray> outputs = new LinkedHashMap<>();
         Map<String, float[]> grads = new LinkedHashMap<>();
@@ -112,6 +140,15 @@ final class KernelDistillationTerms implements DetachedTerms {
             double[] g = new double[s.length];
             double value = term.loss().rowKernel(s, t, g);
             float[] into = grads.get(term.student());
+            for (int i = 0; i < g.length; i++) into[i] += (float) (term.weight() * g[i]);
+            put(outputs, term.raw(), term.weighted(), value, term.weight());
+        }
+        for (Bss term : bss) {
+            double[] s = toDouble(values.get(term.score()));
+            double[] zt = term.loss().teacherLogits(feed).toDoubleVector();
+            double[] g = new double[s.length];
+            double value = term.loss().scoreKernel(s, zt, term.loss().threshold(), g);
+            float[] into = grads.get(term.score());
             for (int i = 0; i < g.length; i++) into[i] += (float) (term.weight() * g[i]);
             put(outputs, term.raw(), term.weighted(), value, term.weight());
         }

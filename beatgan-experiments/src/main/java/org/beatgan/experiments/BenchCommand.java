@@ -305,13 +305,22 @@ public final class BenchCommand implements Callable<Integer> {
         BeatGanTrainer gt = new BeatGanTrainer(viaGraph, tc.withStepEngine(TrainingConfig.StepEngine.GRAPH),
                 List.of(new Distiller(teacher, viaGraph, terms)));
         s.put("train_distill_kd_at_samediff_graph", speed(TrainingSpeed.measure(gt, x, warmup, steps), threads));
-        // a probing term that still trains through the graph (the zoo's settings, with a fixed
-        // boundary in place of the one its pre-training finds): how far it is from the direct KD + AT step
+        // a probing term (the zoo's settings, with a fixed boundary in place of the one its
+        // pre-training finds): on the direct step, its attacked beats through a further generator pass
         BeatGanGraph probed = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 3);
         List<DistillTermSpec> bss = List.of(yaml.treeToValue(yaml.readTree(
                 "{loss: bss_score, weight: 30, params: {T: 1, num_steps: 3, beats: 16, threshold: 0.05}}"), DistillTermSpec.class));
         BeatGanTrainer bt = new BeatGanTrainer(probed, tc, List.of(new Distiller(teacher, probed, bss)));
         s.put("train_distill_bss_score", speed(TrainingSpeed.measure(bt, x, warmup, steps), threads));
+        // CRD (the zoo's settings) keeps a memory bank of the training set's embeddings: the whole graph
+        BeatGanGraph contrasted = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 3);
+        List<DistillTermSpec> crd = List.of(yaml.treeToValue(yaml.readTree(
+                "{loss: crd, weight: 0.8, params: {feat_dim: 64, nce_n: 512}, inputs: {feat: G/latent}}"), DistillTermSpec.class));
+        int trainingSet = 4096;
+        BeatGanTrainer ct = new BeatGanTrainer(contrasted, tc,
+                List.of(new Distiller(teacher, contrasted, crd, trainingSet, 0)));
+        int[] indices = java.util.stream.IntStream.range(0, (int) x.size(0)).map(i -> i * 61 % trainingSet).toArray();
+        s.put("train_distill_crd", speed(TrainingSpeed.measure(ct, x, indices, warmup, steps), threads));
         return s;
     }
 

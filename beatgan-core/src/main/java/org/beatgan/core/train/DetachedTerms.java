@@ -24,4 +24,18 @@ public interface DetachedTerms {
      * means zero). Activation arrays are valid during the call only.
      */
     OutAndGrad evaluate(Map<String, INDArray> feed, Map<String, INDArray> activations);
+
+    /**
+     * Scopes of further generator passes on beats of the terms' own whose per-beat scores the terms
+     * read ({@code DirectTrainingStep.passScore(scope)} among {@link #activations()}): what
+     * {@code applyGenerator(scope, beats)} adds to the student's graph. None by default.
+     */
+    default Set<String> passes() {
+        return Set.of();
+    }
+
+    /** The beats of pass {@code scope} for this step, from the extension's feed. */
+    default INDArray passBeats(String scope, Map<String, INDArray> feed) {
+        throw new IllegalStateException("These terms declare no generator pass '" + scope + "'");
+    }
 }

@@ -42,10 +42,10 @@ final class DirectStepEngine implements BeatGanStepEngine {
         List<DetachedTerms> detached = new java.util.ArrayList<>();
         for (LossExtension e : extensions) {
             Optional<DetachedTerms> t = e.detachedTerms();
-            if (t.isEmpty() || !e.stepOutputs().isEmpty()
-                    || !DirectTrainingStep.ACTIVATIONS.containsAll(t.get().activations())) {
-                return Optional.empty();
-            }
+            if (t.isEmpty() || !e.stepOutputs().isEmpty()) return Optional.empty();
+            Set<String> readable = new LinkedHashSet<>(DirectTrainingStep.ACTIVATIONS);
+            t.get().passes().forEach(scope -> readable.add(DirectTrainingStep.passScore(scope)));
+            if (!readable.containsAll(t.get().activations())) return Optional.empty();
             detached.add(t.get());
         }
         return Optional.of(new DirectStepEngine(graph, detached, gVariables));
@@ -92,6 +92,19 @@ final class DirectStepEngine implements BeatGanStepEngine {
             Set<String> names = new LinkedHashSet<>();
             terms.forEach(t -> names.addAll(t.activations()));
             return names;
+        }
+
+        @Override
+        public Map<String, INDArray> extraPasses() {
+            Map<String, INDArray> beats = new LinkedHashMap<>();
+            for (DetachedTerms t : terms) {
+                for (String scope : t.passes()) {
+                    if (beats.put(scope, t.passBeats(scope, feed)) != null) {
+                        throw new IllegalStateException("Two extensions' terms declare the generator pass '" + scope + "'");
+                    }
+                }
+            }
+            return beats;
         }
 
         @Override

@@ -109,6 +109,61 @@ public final class BssScoreLoss implements DistillationLoss {
         };
     }
 
+    /** The temperature of the two-class distributions. */
+    public double temperature() {
+        return settings.temperature();
+    }
+
+    /** The scope of the student's generator pass on the attacked beats (as the graph names it). */
+    public String passScope() {
+        return attack.passScope;
+    }
+
+    /** The attacked beats of this batch in a feed of {@link Attack#feed}. */
+    public INDArray attackedBeats(Map<String, INDArray> feed) {
+        return required(feed, attack.advName);
+    }
+
+    /** The teacher's logits (s_T - tau) / tau on the attacked beats in a feed of {@link Attack#feed}. */
+    public INDArray teacherLogits(Map<String, INDArray> feed) {
+        return required(feed, attack.teacherLogits);
+    }
+
+    private static INDArray required(Map<String, INDArray> feed, String name) {
+        INDArray v = feed.get(name);
+        if (v == null) throw new IllegalStateException("bss_score: nothing fed for " + name);
+        return v;
+    }
+
+    /**
+     * The loss on the student's scores {@code s} of the attacked beats and the teacher's logits
+     * {@code zt}, outside the graph ({@link #build}'s formula, checked against it in
+     * DirectBssScoreTest): {@code mean_b KL(softmax([zt_b, 0] / T) || softmax([z_b, 0] / T))} with
+     * {@code z = (s - tau) / tau}; adds d loss / d s to {@code grad}.
+     */
+    public double scoreKernel(double[] s, double[] zt, double tau, double[] grad) {
+        int n = s.length;
+        double t = settings.temperature();
+        double sum = 0;
+        for (int b = 0; b < n; b++) {
+            double a = (s[b] - tau) / tau / t;
+            double c = zt[b] / t;
+            // two classes [z, 0]: p(anomalous) = sigmoid(z / T), log p = -softplus(-z / T)
+            double lp0 = -softplus(-c);
+            double lp1 = -softplus(c);
+            double lq0 = -softplus(-a);
+            double lq1 = -softplus(a);
+            double p0 = Math.exp(lp0);
+            sum += p0 * (lp0 - lq0) + (1 - p0) * (lp1 - lq1);
+            grad[b] += (Math.exp(lq0) - p0) / (t * tau * n);
+        }
+        return sum / n;
+    }
+
+    private static double softplus(double a) {
+        return Math.max(a, 0) + Math.log1p(Math.exp(-Math.abs(a)));
+    }
+
     /** The boundary in use (0 until pre-training found it). */
     public double threshold() {
         return attack.threshold().getDouble(0);
@@ -132,6 +187,7 @@ public final class BssScoreLoss implements DistillationLoss {
         private final String thresholdName;
         private final String advName;
         private final String teacherLogits;
+        private final String passScope;
         private final Map<String, Tensor> inputs = new LinkedHashMap<>();
         private final List<Integer> activePerStep = new ArrayList<>();
         private INDArray lastAdversarial;
@@ -145,7 +201,8 @@ public final class BssScoreLoss implements DistillationLoss {
             SDVariable tau = sd.constant(thresholdName, Nd4j.scalar(dtype, fixedThreshold == null ? 0.0 : fixedThreshold));
             advName = ctx.prefix() + "adversarial";
             SDVariable adv = sd.placeHolder(advName, dtype, -1, student.config().nc(), student.config().isize());
-            GeneratorPass pass = student.applyGenerator(ctx.prefix() + "adv", adv);
+            passScope = ctx.prefix() + "adv";
+            GeneratorPass pass = student.applyGenerator(passScope, adv);
             // (s - tau) / tau, through a reciprocal: M2.1's div by a scalar back-propagates wrongly
             SDVariable z = pass.score().sub(tau).mul(sd.math().reciprocal(tau));
             inputs.put("student_logits", new Tensor(twoClass(z), new long[]{-1, 2}));

@@ -14,16 +14,21 @@ public final class TrainingSpeed {
 
     /** As the training loop runs: each step's beats are announced one step ahead. */
     public static Result measure(BeatGanTrainer trainer, INDArray batch, int warmup, int reps) {
+        return measure(trainer, batch, null, warmup, reps);
+    }
+
+    /** With the beats' dataset indices (terms with per-beat state, CRD's memory bank, need them). */
+    public static Result measure(BeatGanTrainer trainer, INDArray batch, int[] indices, int warmup, int reps) {
         trainer.upcoming(batch);
         for (int i = 0; i < warmup; i++) {
             trainer.upcoming(batch);
-            trainer.step(batch, 0);
+            trainer.step(batch, indices, 0);
         }
         double[] ms = new double[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();
             trainer.upcoming(batch);
-            trainer.step(batch, 0);
+            trainer.step(batch, indices, 0);
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         double median = InferenceSpeed.quantile(ms, 0.5);

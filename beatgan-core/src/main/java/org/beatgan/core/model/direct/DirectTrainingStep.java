@@ -55,6 +55,21 @@ public final class DirectTrainingStep {
          * only), for any of them; the terms' own values and parameters are the caller's business.
          */
         Map<String, INDArray> gradients(Map<String, INDArray> activations);
+
+        /**
+         * Further passes of G (in training mode, on their own batch statistics, publishing none)
+         * on beats of the terms' own (attacked or perturbed beats), by scope: their per-beat scores
+         * are the activations {@link #passScore scope/G/score}, and the gradient a term gives for
+         * one flows back through its pass into G's parameters. None by default.
+         */
+        default Map<String, INDArray> extraPasses() {
+            return Map.of();
+        }
+    }
+
+    /** The activation name of the per-beat score of the further pass {@code scope} (as the graph names it). */
+    public static String passScore(String scope) {
+        return scope + "/" + G_SCORE;
     }
 
     private final BeatGanGraph graph;
@@ -166,7 +181,11 @@ public final class DirectTrainingStep {
         p.realFeatures.tape().runForward();
         p.adversarial.tape().runForward();
         p.reconstructionDiff.run();
-        Map<String, INDArray> extra = terms == null ? Map.of() : termGradients(p, terms);
+        Map<String, ExtraPass> passes = new LinkedHashMap<>();
+        if (terms != null) {
+            terms.extraPasses().forEach((scope, beats) -> passes.put(scope, extraPass(scope, beats)));
+        }
+        Map<String, INDArray> extra = terms == null ? Map.of() : termGradients(p, terms, passes);
 
         double rec = squaredSum(p.reconstructionError) / p.reconstructionError.length();
         p.reconstructionGrad.run();
@@ -192,6 +211,12 @@ public final class DirectTrainingStep {
             p.generator.extraGradients(Map.of());
         }
 
+        Map<String, INDArray> gradients = new LinkedHashMap<>(p.generator.gradients());
+        passes.forEach((scope, pass) -> {
+            INDArray g = extra.get(passScore(scope));
+            if (g != null) pass.backward(g).forEach((name, d) -> gradients.put(name, gradients.get(name).add(d)));
+        });
+
         Map<String, INDArray> outputs = new LinkedHashMap<>();
         outputs.put(LOSS_G_REC, scalar(rec));
         outputs.put(LOSS_G_ADV, scalar(adv));
@@ -199,16 +224,85 @@ public final class DirectTrainingStep {
         outputs.putAll(p.generator.statistics());
         outputs.putAll(p.adversarial.statistics());
         outputs.putAll(p.realFeatures.statistics());
-        return new OutAndGrad(outputs, new LinkedHashMap<>(p.generator.gradients()));
+        return new OutAndGrad(outputs, gradients);
+    }
+
+    /** Further G passes by scope and batch size, built once like the plans (and rebuilt with them). */
+    private final Map<String, ExtraPass> extraPasses = new LinkedHashMap<>();
+
+    private ExtraPass extraPass(String scope, INDArray beats) {
+        graph.checkInput(beats);
+        String key = scope + "#" + beats.size(0);
+        ExtraPass e = extraPasses.get(key);
+        if (e == null || !e.bindsCurrentParameters(graph)) {
+            if (extraPasses.size() > 8) extraPasses.clear();
+            e = new ExtraPass(graph, beats.size(0));
+            extraPasses.put(key, e);
+        }
+        e.forward(beats);
+        return e;
+    }
+
+    /** G on beats of a term's own: forward to the per-beat score, backward from a gradient of it. */
+    private static final class ExtraPass {
+        final INDArray input;
+        final PassBuilder pass;
+        final Node out;
+        final INDArray error;
+        final Runnable diff;
+
+        ExtraPass(BeatGanGraph graph, long batch) {
+            BeatGanConfig c = graph.config();
+            input = Nd4j.create(graph.dataType(), batch, c.nc(), c.isize());
+            pass = new PassBuilder(graph, true, StatisticsPass.G);
+            out = generatorLayers(pass, pass.input(input, null), c);
+            error = out.value().like();
+            diff = Tape.exec(new SubOp(out.value(), input, error));
+        }
+
+        boolean bindsCurrentParameters(BeatGanGraph graph) {
+            for (Map.Entry<String, INDArray> e : pass.parameters().entrySet()) {
+                if (graph.array(e.getKey()) != e.getValue()) return false;
+            }
+            return true;
+        }
+
+        void forward(INDArray beats) {
+            input.assign(beats);
+            pass.tape().runForward();
+            diff.run();
+        }
+
+        /** Per-beat mean squared error of the last forward. */
+        INDArray score() {
+            return error.mul(error).mean(1, 2);
+        }
+
+        /** G's parameter gradients for d terms / d score = {@code scoreGrad} (B'). */
+        Map<String, INDArray> backward(INDArray scoreGrad) {
+            long batch = input.size(0);
+            long perBeat = input.length() / batch;
+            // score_b = mean over the beat of (G(x) - x)^2: d score_b / d G(x) = 2 (G(x) - x) / (nc L)
+            out.grad().reshape(batch, perBeat).assign(error.reshape(batch, perBeat)
+                    .mulColumnVector(scoreGrad.reshape(batch, 1).castTo(error.dataType())).muli(2.0 / perBeat));
+            pass.tape().runBackward();
+            return pass.gradients();
+        }
     }
 
     /** The terms' gradients by activation, checked against the activations' shapes and cast to the model's type. */
-    private Map<String, INDArray> termGradients(Plan p, ActivationTerms terms) {
+    private Map<String, INDArray> termGradients(Plan p, ActivationTerms terms, Map<String, ExtraPass> passes) {
         Map<String, INDArray> acts = new LinkedHashMap<>();
+        Map<String, ExtraPass> byScore = new LinkedHashMap<>();
+        passes.forEach((scope, pass) -> byScore.put(passScore(scope), pass));
         for (String name : terms.activations()) {
+            if (byScore.containsKey(name)) {
+                acts.put(name, byScore.get(name).score());
+                continue;
+            }
             if (!ACTIVATIONS.contains(name)) {
                 throw new IllegalArgumentException("'" + name + "' is not a generator activation of the direct step; "
-                        + "it provides " + ACTIVATIONS);
+                        + "it provides " + ACTIVATIONS + (passes.isEmpty() ? "" : " and the scores " + byScore.keySet()));
             }
             acts.put(name, name.equals(G_SCORE) ? p.reconstructionError.mul(p.reconstructionError).mean(1, 2)
                     : p.generator.named().get(name).value());
