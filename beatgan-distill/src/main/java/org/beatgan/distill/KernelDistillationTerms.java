@@ -4,7 +4,7 @@ import org.beatgan.core.model.DistillableModel;
 import org.beatgan.core.model.direct.DirectTrainingStep;
 import org.beatgan.core.train.DetachedTerms;
 import org.beatgan.distill.loss.AttentionTransferLoss;
-import org.beatgan.distill.loss.BssScoreLoss;
+import org.beatgan.distill.loss.ScoreProbe;
 import org.beatgan.distill.loss.KdLoss;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -21,14 +21,14 @@ import java.util.Set;
 
 /**
  * The detached terms of a distillation made only of KD on BeatGAN's per-beat scores, attention
- * transfer on maps of equal length and {@code bss_score}, in float, evaluated by the losses' own
+ * transfer on maps of equal length and the losses that probe the student through a generator pass
+ * of their own ({@link ScoreProbe}: {@code bss_score}, {@code sobolev_fd}), in float, evaluated by the losses' own
  * kernels ({@link KdLoss#rowKernel}, {@link AttentionTransferLoss#pairKernel},
- * {@link BssScoreLoss#scoreKernel}) on Java arrays instead of a SameDiff graph: the same values and
+ * {@link ScoreProbe#scoreKernel}: bss_score, sobolev_fd) on Java arrays instead of a SameDiff graph: the same values and
  * gradients (DetachedTermsKernelTest checks them against {@link DetachedDistillationTerms},
- * DirectBssScoreTest the bss_score step against the graph's) without SameDiff's executor, which
- * cost ~56 ms of an 89 ms KD + AT step (docs/performance.md). {@code bss_score} reads the student's
- * score of its attacked beats from a further generator pass of the direct step
- * ({@link #passes}). Any other term, an adapter, pooling, another p or dtype keeps the graph.
+ * DirectProbeTermsTest their steps against the graph's) without SameDiff's executor, which
+ * cost ~56 ms of an 89 ms KD + AT step (docs/performance.md). A probe reads the student's scores
+ * of its beats from a further generator pass of the direct step ({@link #passes}). Any other term, an adapter, pooling, another p or dtype keeps the graph.
  */
 final class KernelDistillationTerms implements DetachedTerms {
 
@@ -38,11 +38,11 @@ final class KernelDistillationTerms implements DetachedTerms {
     private record At(double weight, List<String[]> pairs, String raw, String weighted) {
     }
 
-    /** bss_score: its loss on the student's scores of the attacked beats, from a further generator pass. */
-    private record Bss(BssScoreLoss loss, double weight, String score, String raw, String weighted) {
+    /** bss_score, sobolev_fd: a loss on the student's scores of its own beats, from a further generator pass. */
+    private record Probe(ScoreProbe loss, double weight, String score, String raw, String weighted) {
     }
 
-    private final List<Bss> bss = new ArrayList<>();
+    private final List<Probe> probes = new ArrayList<>();
     private final Set<String> passes = new LinkedHashSet<>();
     private final List<Kd> kd = new ArrayList<>();
     private final List<At> at = new ArrayList<>();
@@ -85,10 +85,10 @@ final class KernelDistillationTerms implements DetachedTerms {
                     k.activations.add(t.student());
                 }
                 k.at.add(new At(inFloat(term.weight()), pairs, raw, weighted));
-            } else if (loss instanceof BssScoreLoss bssLoss && term.loss().equals("bss_score") && roles.isEmpty()) {
-                String score = DirectTrainingStep.passScore(bssLoss.passScope());
-                k.bss.add(new Bss(bssLoss, inFloat(term.weight()), score, raw, weighted));
-                k.passes.add(bssLoss.passScope());
+            } else if (loss instanceof ScoreProbe probe && roles.isEmpty()) {
+                String score = DirectTrainingStep.passScore(probe.passScope());
+                k.probes.add(new Probe(probe, inFloat(term.weight()), score, raw, weighted));
+                k.passes.add(probe.passScope());
                 k.activations.add(score);
             } else {
                 return Optional.empty();
@@ -118,8 +118,8 @@ final class KernelDistillationTerms implements DetachedTerms {
 
     @Override
     public INDArray passBeats(String scope, Map<String, INDArray> feed) {
-        for (Bss term : bss) {
-            if (term.loss().passScope().equals(scope)) return term.loss().attackedBeats(feed);
+        for (Probe term : probes) {
+            if (term.loss().passScope().equals(scope)) return term.loss().passBeats(feed);
         }
         return DetachedTerms.super.passBeats(scope, feed);
     }
@@ -143,11 +143,10 @@ final class KernelDistillationTerms implements DetachedTerms {
             for (int i = 0; i < g.length; i++) into[i] += (float) (term.weight() * g[i]);
             put(outputs, term.raw(), term.weighted(), value, term.weight());
         }
-        for (Bss term : bss) {
+        for (Probe term : probes) {
             double[] s = toDouble(values.get(term.score()));
-            double[] zt = term.loss().teacherLogits(feed).toDoubleVector();
             double[] g = new double[s.length];
-            double value = term.loss().scoreKernel(s, zt, term.loss().threshold(), g);
+            double value = term.loss().scoreKernel(s, feed, g);
             float[] into = grads.get(term.score());
             for (int i = 0; i < g.length; i++) into[i] += (float) (term.weight() * g[i]);
             put(outputs, term.raw(), term.weighted(), value, term.weight());

@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class DetachedTermsTest {
 
-    /** Terms that need the graph in double: discriminator logits (st, irg), training state (crd, probing losses; bss_score trains on the direct step in float, DirectBssScoreTest). */
+    /** Terms that need the graph in double: discriminator logits (st, irg), training state (crd, probing losses; bss_score and sobolev_fd train on the direct step in float, DirectProbeTermsTest). */
     private static final Set<String> GRAPH_ONLY = Set.of("st", "irg", "crd", "sobolev_fd", "lwm_fd", "bss_score");
 
     static Stream<Arguments> zooVariants() throws Exception {

@@ -312,6 +312,11 @@ public final class BenchCommand implements Callable<Integer> {
                 "{loss: bss_score, weight: 30, params: {T: 1, num_steps: 3, beats: 16, threshold: 0.05}}"), DistillTermSpec.class));
         BeatGanTrainer bt = new BeatGanTrainer(probed, tc, List.of(new Distiller(teacher, probed, bss)));
         s.put("train_distill_bss_score", speed(TrainingSpeed.measure(bt, x, warmup, steps), threads));
+        BeatGanGraph sketched = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 3);
+        List<DistillTermSpec> sobolev = List.of(yaml.treeToValue(yaml.readTree(
+                "{loss: sobolev_fd, weight: 1, params: {directions: 8, step: 0.01, beats: 8}}"), DistillTermSpec.class));
+        BeatGanTrainer st = new BeatGanTrainer(sketched, tc, List.of(new Distiller(teacher, sketched, sobolev, 0, 0)));
+        s.put("train_distill_sobolev_fd", speed(TrainingSpeed.measure(st, x, warmup, steps), threads));
         // CRD (the zoo's settings) keeps a memory bank of the training set's embeddings: the whole graph
         BeatGanGraph contrasted = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 3);
         List<DistillTermSpec> crd = List.of(yaml.treeToValue(yaml.readTree(

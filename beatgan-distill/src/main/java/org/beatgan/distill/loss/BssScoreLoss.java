@@ -47,7 +47,7 @@ import java.util.Set;
  * Unlike {@code bss}, beats are not also required to be "classified correctly" by the student:
  * the student has no threshold of its own during training.
  */
-public final class BssScoreLoss implements DistillationLoss {
+public final class BssScoreLoss implements DistillationLoss, ScoreProbe {
 
     static final String THRESHOLD = "threshold";
 
@@ -114,31 +114,25 @@ public final class BssScoreLoss implements DistillationLoss {
         return settings.temperature();
     }
 
-    /** The scope of the student's generator pass on the attacked beats (as the graph names it). */
+    @Override
     public String passScope() {
         return attack.passScope;
     }
 
-    /** The attacked beats of this batch in a feed of {@link Attack#feed}. */
-    public INDArray attackedBeats(Map<String, INDArray> feed) {
-        return required(feed, attack.advName);
+    @Override
+    public INDArray passBeats(Map<String, INDArray> feed) {
+        return ScoreProbe.fed(feed, attack.advName, id);
     }
 
-    /** The teacher's logits (s_T - tau) / tau on the attacked beats in a feed of {@link Attack#feed}. */
-    public INDArray teacherLogits(Map<String, INDArray> feed) {
-        return required(feed, attack.teacherLogits);
-    }
-
-    private static INDArray required(Map<String, INDArray> feed, String name) {
-        INDArray v = feed.get(name);
-        if (v == null) throw new IllegalStateException("bss_score: nothing fed for " + name);
-        return v;
+    @Override
+    public double scoreKernel(double[] scores, Map<String, INDArray> feed, double[] grad) {
+        return scoreKernel(scores, ScoreProbe.fed(feed, attack.teacherLogits, id).toDoubleVector(), threshold(), grad);
     }
 
     /**
      * The loss on the student's scores {@code s} of the attacked beats and the teacher's logits
      * {@code zt}, outside the graph ({@link #build}'s formula, checked against it in
-     * DirectBssScoreTest): {@code mean_b KL(softmax([zt_b, 0] / T) || softmax([z_b, 0] / T))} with
+     * DirectProbeTermsTest): {@code mean_b KL(softmax([zt_b, 0] / T) || softmax([z_b, 0] / T))} with
      * {@code z = (s - tau) / tau}; adds d loss / d s to {@code grad}.
      */
     public double scoreKernel(double[] s, double[] zt, double tau, double[] grad) {

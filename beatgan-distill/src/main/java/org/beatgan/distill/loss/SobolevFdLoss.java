@@ -41,7 +41,7 @@ import java.util.Set;
  * batch are probed. Params: {@code directions} K (8), {@code step} h (0.01; beats are in
  * [-1, 1]), {@code beats} (8).
  */
-public final class SobolevFdLoss implements DistillationLoss {
+public final class SobolevFdLoss implements DistillationLoss, ScoreProbe {
 
     static final String STUDENT = "student_projections";
     static final String TEACHER = "teacher_projections";
@@ -67,9 +67,73 @@ public final class SobolevFdLoss implements DistillationLoss {
         return List.of();
     }
 
+    private Probes probes;
+
     @Override
     public LossState createState(LossState.Context context) {
-        return new Probes(context);
+        probes = new Probes(context);
+        return probes;
+    }
+
+    @Override
+    public String passScope() {
+        return probes.passScope;
+    }
+
+    @Override
+    public INDArray passBeats(Map<String, INDArray> feed) {
+        return ScoreProbe.fed(feed, probes.probeBeats, id);
+    }
+
+    /**
+     * {@link #build}'s formula outside the graph, on the student's scores of the 2K n stacked probes:
+     * {@code P_s[b, k] = (s[k n + b] - s[(K + k) n + b]) / 2h}, then
+     * {@code mse(normalize(P_s), normalize(P_t))} with the rows normalised as
+     * {@code DistillOps.l2NormalizeRows} does (x / sqrt(max(sum x^2, 1e-24)), a constant denominator
+     * below the floor).
+     */
+    @Override
+    public double scoreKernel(double[] scores, Map<String, INDArray> feed, double[] grad) {
+        INDArray teacherP = ScoreProbe.fed(feed, probes.teacherProjections, id);
+        int k = directions;
+        int n = scores.length / (2 * k);
+        if (n * 2 * k != scores.length || teacherP.length() != (long) n * k) {
+            throw new IllegalStateException(id + ": " + scores.length + " probe scores and teacher projections "
+                    + java.util.Arrays.toString(teacherP.shape()) + " do not fit " + k + " directions");
+        }
+        double[] t = teacherP.reshape((long) n * k).dup().toDoubleVector();
+        double c = 1.0 / (2 * step);
+        double floor = DistillOps.NORM_EPS * DistillOps.NORM_EPS;
+        double sum = 0;
+        double[] p = new double[k];
+        double[] u = new double[k];
+        for (int b = 0; b < n; b++) {
+            double ss = 0;
+            double ts = 0;
+            for (int j = 0; j < k; j++) {
+                p[j] = c * (scores[j * n + b] - scores[(k + j) * n + b]);
+                ss += p[j] * p[j];
+                ts += t[b * k + j] * t[b * k + j];
+            }
+            double r = Math.sqrt(Math.max(ss, floor));
+            double rt = Math.sqrt(Math.max(ts, floor));
+            double ug = 0;
+            double[] g = new double[k];
+            for (int j = 0; j < k; j++) {
+                u[j] = p[j] / r;
+                double d = u[j] - t[b * k + j] / rt;
+                sum += d * d;
+                g[j] = 2 * d / ((double) n * k);
+                ug += u[j] * g[j];
+            }
+            for (int j = 0; j < k; j++) {
+                // d normalize(P) / dP: (g - u (u . g)) / r, or g / r where the floor holds r constant
+                double dp = ss > floor ? (g[j] - u[j] * ug) / r : g[j] / r;
+                grad[j * n + b] += c * dp;
+                grad[(k + j) * n + b] -= c * dp;
+            }
+        }
+        return sum / ((double) n * k);
     }
 
     @Override
@@ -89,6 +153,7 @@ public final class SobolevFdLoss implements DistillationLoss {
         private final long seed;
         private final String probeBeats;
         private final String teacherProjections;
+        private final String passScope;
         private final Map<String, Tensor> inputs = new LinkedHashMap<>();
 
         Probes(Context ctx) {
@@ -100,7 +165,8 @@ public final class SobolevFdLoss implements DistillationLoss {
             SameDiff sd = ctx.sd();
             probeBeats = ctx.prefix() + "probe_beats";
             SDVariable probes = sd.placeHolder(probeBeats, dtype, -1, config.nc(), config.isize());
-            GeneratorPass pass = student.applyGenerator(ctx.prefix() + "probe", probes);
+            passScope = ctx.prefix() + "probe";
+            GeneratorPass pass = student.applyGenerator(passScope, probes);
             long[] shape = {-1, directions};
             inputs.put(STUDENT, new Tensor(CentralDifferences.differences(sd, pass.score(), directions, step, 1.0,
                     dtype), shape));

@@ -7,6 +7,9 @@ import org.beatgan.core.model.BeatGanGraphBuilder;
 import org.beatgan.core.train.BeatGanTrainer;
 import org.beatgan.core.train.TrainingConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -14,21 +17,30 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * bss_score on the direct step (its loss on {@code BssScoreLoss.scoreKernel}, the student's score of
- * the attacked beats from a further generator pass of the direct step) against the same training
- * through the student graph, in float: the same losses step by step and the same weights after.
+ * The probing losses on the direct step (their formulas on {@code ScoreProbe.scoreKernel}, the
+ * student's scores of their own beats from a further generator pass of the direct step) against
+ * the same training through the student graph, in float: the same losses step by step and the same
+ * weights after; and each kernel's gradient against its value's central differences.
  */
-class DirectBssScoreTest {
+class DirectProbeTermsTest {
 
-    @Test
-    void bssScoreOnTheDirectStepTrainsLikeTheGraph() throws Exception {
-        List<DistillTermSpec> terms = List.of(
-                Json.YAML.treeToValue(Json.YAML.readTree("{name: bss, loss: bss_score, weight: 30, "
-                        + "params: {T: 2, num_steps: 2, beats: 6, threshold: 0.3}}"), DistillTermSpec.class));
+    static Stream<Arguments> probes() {
+        return Stream.of(
+                Arguments.of("{name: bss, loss: bss_score, weight: 30, params: {T: 2, num_steps: 2, beats: 6, threshold: 0.3}}",
+                        "distill_bss"),
+                Arguments.of("{name: sob, loss: sobolev_fd, weight: 100, params: {directions: 3, step: 0.05, beats: 4}}",
+                        "distill_sob"));
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("probes")
+    void aProbingTermOnTheDirectStepTrainsLikeTheGraph(String spec, String logged) throws Exception {
+        List<DistillTermSpec> terms = List.of(Json.YAML.treeToValue(Json.YAML.readTree(spec), DistillTermSpec.class));
         BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
         BeatGanGraph viaDirect = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
         BeatGanGraph viaGraph = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
@@ -38,7 +50,7 @@ class DirectBssScoreTest {
         TrainingConfig cfg = TrainingConfig.defaults().withLr(1e-3);
         BeatGanTrainer a = new BeatGanTrainer(viaDirect, cfg, List.of(direct));
         BeatGanTrainer b = new BeatGanTrainer(viaGraph, cfg.withStepEngine(TrainingConfig.StepEngine.GRAPH), List.of(graph));
-        assertTrue(a.usesDirectStep(), "bss_score trains on the direct step");
+        assertTrue(a.usesDirectStep(), logged + " trains on the direct step");
         Nd4j.getRandom().setSeed(17);
         INDArray beats = Nd4j.rand(DataType.FLOAT, 24, 1, 320).muli(2).subi(1);
         for (int step = 0; step < 3; step++) {
@@ -46,7 +58,7 @@ class DirectBssScoreTest {
             Map<String, Double> sa = a.step(x, 0);
             Map<String, Double> sb = b.step(x, 0);
             assertEquals(sb.keySet(), sa.keySet());
-            assertTrue(sb.get("distill_bss") > 1e-6, "a bss_score term to compare: " + sb);
+            assertTrue(sb.get(logged) > 1e-6, "a term to compare: " + sb);
             for (String k : sb.keySet()) {
                 assertEquals(sb.get(k), sa.get(k), 2e-3 * Math.abs(sb.get(k)) + 1e-7, "step " + step + " " + k);
             }
@@ -58,6 +70,36 @@ class DirectBssScoreTest {
             // a missing or wrong gradient moves a weight by ~lr a step; float rounding through Adam's
             // division by |g| + eps moves a few by a fraction of it
             assertTrue(d < 1e-5 * Math.max(1, e.amaxNumber().doubleValue()) + 0.3 * cfg.lr(), v + ": " + d);
+        }
+    }
+
+    @Test
+    void sobolevFdsKernelGradientIsTheDerivativeOfItsValue() throws Exception {
+        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
+        BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
+        Distiller d = new Distiller(teacher, student, List.of(Json.YAML.treeToValue(Json.YAML.readTree(
+                "{name: sob, loss: sobolev_fd, weight: 1, params: {directions: 3, step: 0.05, beats: 2}}"),
+                DistillTermSpec.class)), 16, 0);
+        org.beatgan.distill.loss.SobolevFdLoss loss = (org.beatgan.distill.loss.SobolevFdLoss) d.losses().get("sob");
+        Map<String, INDArray> feed = d.feed(Nd4j.rand(DataType.FLOAT, 4, 1, 320));
+        // scores of 2 K n = 12 probes, one beat's differences all but zero (the norm's floor)
+        double[] s = {0.3, 0.1, 0.5, 0.2, 0.8, 0.4, 0.1, 0.2, 0.4, 0.2, 0.2, 0.4};
+        s[7] = s[1] + 1e-14;
+        s[9] = s[3] + 1e-14;
+        s[11] = s[5] + 1e-14;
+        double[] g = new double[s.length];
+        double v = loss.scoreKernel(s, feed, g);
+        assertTrue(v > 0);
+        for (int i = 0; i < s.length; i++) {
+            if (i % 2 == 1) continue; // beat 1 sits on the floor, where the graph's derivative is a convention
+            double h = 1e-7;
+            double[] up = s.clone();
+            double[] down = s.clone();
+            up[i] += h;
+            down[i] -= h;
+            double numeric = (loss.scoreKernel(up, feed, new double[s.length])
+                    - loss.scoreKernel(down, feed, new double[s.length])) / (2 * h);
+            assertEquals(numeric, g[i], 1e-6 * Math.max(1, Math.abs(numeric)), "d loss / d s_" + i);
         }
     }
 
