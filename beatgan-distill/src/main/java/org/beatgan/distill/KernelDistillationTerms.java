@@ -4,6 +4,7 @@ import org.beatgan.core.model.DistillableModel;
 import org.beatgan.core.model.direct.DirectTrainingStep;
 import org.beatgan.core.train.DetachedTerms;
 import org.beatgan.distill.loss.AttentionTransferLoss;
+import org.beatgan.distill.loss.CrdLoss;
 import org.beatgan.distill.loss.ScoreProbe;
 import org.beatgan.distill.loss.KdLoss;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
@@ -21,10 +22,10 @@ import java.util.Set;
 
 /**
  * The detached terms of a distillation made only of KD on BeatGAN's per-beat scores, attention
- * transfer on maps of equal length and the losses that probe the student through a generator pass
+ * transfer on maps of equal length, CRD (its embeddings' adapters, memory banks and step outputs) and the losses that probe the student through a generator pass
  * of their own ({@link ScoreProbe}: {@code bss_score}, {@code sobolev_fd}), in float, evaluated by the losses' own
  * kernels ({@link KdLoss#rowKernel}, {@link AttentionTransferLoss#pairKernel},
- * {@link ScoreProbe#scoreKernel}: bss_score, sobolev_fd) on Java arrays instead of a SameDiff graph: the same values and
+ * {@link ScoreProbe#scoreKernel}: bss_score, sobolev_fd; {@link CrdLoss#kernel}) on Java arrays instead of a SameDiff graph: the same values and
  * gradients (DetachedTermsKernelTest checks them against {@link DetachedDistillationTerms},
  * DirectProbeTermsTest their steps against the graph's) without SameDiff's executor, which
  * cost ~56 ms of an 89 ms KD + AT step (docs/performance.md). A probe reads the student's scores
@@ -43,6 +44,13 @@ final class KernelDistillationTerms implements DetachedTerms {
     }
 
     private final List<Probe> probes = new ArrayList<>();
+
+    /** crd: its embeddings' adapters, memory banks and contrast on {@link CrdLoss#kernel}. */
+    private record Crd(CrdLoss loss, double weight, String student, String teacher, String raw, String weighted) {
+    }
+
+    private final List<Crd> crd = new ArrayList<>();
+    private final Set<String> stepOutputs = new LinkedHashSet<>();
     private final Set<String> passes = new LinkedHashSet<>();
     private final List<Kd> kd = new ArrayList<>();
     private final List<At> at = new ArrayList<>();
@@ -56,7 +64,8 @@ final class KernelDistillationTerms implements DetachedTerms {
                                       Map<String, DistillationLoss> losses, List<Map<String, List<Tap>>> resolved,
                                       Map<String, long[]> studentShapes, Map<String, long[]> teacherShapes,
                                       List<String> adapters) {
-        if (!adapters.isEmpty() || student.dataType() != DataType.FLOAT || terms.isEmpty()) return Optional.empty();
+        if (student.dataType() != DataType.FLOAT || terms.isEmpty()) return Optional.empty();
+        Set<String> kernelAdapters = new LinkedHashSet<>();
         KernelDistillationTerms k = new KernelDistillationTerms();
         for (int i = 0; i < terms.size(); i++) {
             DistillTermSpec term = terms.get(i);
@@ -85,6 +94,14 @@ final class KernelDistillationTerms implements DetachedTerms {
                     k.activations.add(t.student());
                 }
                 k.at.add(new At(inFloat(term.weight()), pairs, raw, weighted));
+            } else if (loss instanceof CrdLoss crdLoss && term.loss().equals("crd") && roles.keySet().equals(Set.of("feat"))
+                    && roles.get("feat").size() == 1) {
+                Tap t = roles.get("feat").get(0);
+                k.crd.add(new Crd(crdLoss, inFloat(term.weight()), t.student(), t.teacher(), raw, weighted));
+                k.activations.add(t.student());
+                kernelAdapters.addAll(crdLoss.adapterNames());
+                k.stepOutputs.addAll(List.of(crdLoss.studentEmbedding().name(), crdLoss.teacherEmbedding().name(),
+                        crdLoss.studentLogZ().name(), crdLoss.teacherLogZ().name()));
             } else if (loss instanceof ScoreProbe probe && roles.isEmpty()) {
                 String score = DirectTrainingStep.passScore(probe.passScope());
                 k.probes.add(new Probe(probe, inFloat(term.weight()), score, raw, weighted));
@@ -94,6 +111,8 @@ final class KernelDistillationTerms implements DetachedTerms {
                 return Optional.empty();
             }
         }
+        // every adapter must be one a kernel trains (CRD's embeddings); others belong to graph-only terms
+        if (!kernelAdapters.equals(new LinkedHashSet<>(adapters))) return Optional.empty();
         return Optional.of(k);
     }
 
@@ -109,6 +128,11 @@ final class KernelDistillationTerms implements DetachedTerms {
     @Override
     public Set<String> activations() {
         return activations;
+    }
+
+    @Override
+    public Set<String> outputs() {
+        return stepOutputs;
     }
 
     @Override
@@ -143,6 +167,16 @@ final class KernelDistillationTerms implements DetachedTerms {
             for (int i = 0; i < g.length; i++) into[i] += (float) (term.weight() * g[i]);
             put(outputs, term.raw(), term.weighted(), value, term.weight());
         }
+        Map<String, INDArray> variableGradients = new LinkedHashMap<>();
+        for (Crd term : crd) {
+            CrdLoss.Step step = term.loss().kernel(activationValues.get(term.student()), teacher(feed, term.teacher()), feed);
+            float[] into = grads.get(term.student());
+            double[] g = step.studentFeatureGradient();
+            for (int i = 0; i < g.length; i++) into[i] += (float) (term.weight() * g[i]);
+            step.adapterGradients().forEach((name, a) -> variableGradients.put(name, a.muli(term.weight())));
+            outputs.putAll(step.outputs());
+            put(outputs, term.raw(), term.weighted(), step.value(), term.weight());
+        }
         for (Probe term : probes) {
             double[] s = toDouble(values.get(term.score()));
             double[] g = new double[s.length];
@@ -163,6 +197,7 @@ final class KernelDistillationTerms implements DetachedTerms {
         }
         Map<String, INDArray> gradients = new LinkedHashMap<>();
         grads.forEach((a, g) -> gradients.put(a, Nd4j.createFromArray(g).reshape(activationValues.get(a).shape())));
+        gradients.putAll(variableGradients);
         return new OutAndGrad(outputs, gradients);
     }
 

@@ -26,6 +26,15 @@ public interface DetachedTerms {
     OutAndGrad evaluate(Map<String, INDArray> feed, Map<String, INDArray> activations);
 
     /**
+     * Graph variables the terms give in {@link #evaluate}'s outputs beyond the logged terms: what
+     * the extension's state reads after the step ({@link LossExtension#stepOutputs}, CRD's
+     * embeddings). None by default.
+     */
+    default Set<String> outputs() {
+        return Set.of();
+    }
+
+    /**
      * Scopes of further generator passes on beats of the terms' own whose per-beat scores the terms
      * read ({@code DirectTrainingStep.passScore(scope)} among {@link #activations()}): what
      * {@code applyGenerator(scope, beats)} adds to the student's graph. None by default.

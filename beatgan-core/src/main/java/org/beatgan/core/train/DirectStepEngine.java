@@ -36,13 +36,14 @@ final class DirectStepEngine implements BeatGanStepEngine {
 
     /**
      * The direct engine for these extensions, or empty when one of them has no detached terms, needs
-     * outputs of the generator's graph pass, or reads an activation the direct step does not compute.
+     * step outputs its detached terms do not give, or reads an activation the direct step does not
+     * compute.
      */
     static Optional<DirectStepEngine> of(BeatGanGraph graph, List<LossExtension> extensions, List<String> gVariables) {
         List<DetachedTerms> detached = new java.util.ArrayList<>();
         for (LossExtension e : extensions) {
             Optional<DetachedTerms> t = e.detachedTerms();
-            if (t.isEmpty() || !e.stepOutputs().isEmpty()) return Optional.empty();
+            if (t.isEmpty() || !t.get().outputs().containsAll(e.stepOutputs())) return Optional.empty();
             Set<String> readable = new LinkedHashSet<>(DirectTrainingStep.ACTIVATIONS);
             t.get().passes().forEach(scope -> readable.add(DirectTrainingStep.passScore(scope)));
             if (!readable.containsAll(t.get().activations())) return Optional.empty();

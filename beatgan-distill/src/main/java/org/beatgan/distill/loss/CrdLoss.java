@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -63,6 +64,9 @@ public final class CrdLoss implements DistillationLoss {
     private SDVariable teacherEmbedding;
     private SDVariable logZStudent;
     private SDVariable logZTeacher;
+    /** The adapters' variable names of the last {@link #build}: embed_s.W, embed_s.b, embed_t.W, embed_t.b. */
+    private final List<String> adapterNames = new java.util.ArrayList<>();
+    private CrdMemory memory;
 
     public CrdLoss(LossParams params) {
         params.allowOnly(Set.of("feat_dim", "nce_n", "n_data", "nce_t", "momentum", "Z_s", "Z_t", "eps"));
@@ -107,7 +111,8 @@ public final class CrdLoss implements DistillationLoss {
 
     @Override
     public CrdMemory createState(org.beatgan.distill.LossState.Context context) {
-        return new CrdMemory(this, context);
+        memory = new CrdMemory(this, context);
+        return memory;
     }
 
     int featDim() {
@@ -156,6 +161,7 @@ public final class CrdLoss implements DistillationLoss {
                     + (nceN + 1) + ")");
         }
         DataType dt = s.var().dataType();
+        adapterNames.clear();
         studentEmbedding = embed(in, "embed_s", s, dt, 61);
         teacherEmbedding = embed(in, "embed_t", t, dt, 63);
         SDVariable bankS = DistillOps.stopGradient(sd, memS.var());
@@ -172,6 +178,8 @@ public final class CrdLoss implements DistillationLoss {
         long d = x.perSample();
         SDVariable w = in.adapter(name + ".W", DistillOps.torchDefault(new long[]{featDim, d}, d, dt, seed));
         SDVariable b = in.adapter(name + ".b", DistillOps.torchDefault(new long[]{featDim}, d, dt, seed + 1));
+        adapterNames.add(w.name());
+        adapterNames.add(b.name());
         return DistillOps.l2NormalizeRows(in.sd(), DistillOps.linear(in.sd(), DistillOps.flatten(in.sd(), x), w, b));
     }
 
@@ -233,6 +241,224 @@ public final class CrdLoss implements DistillationLoss {
                     + " and contrast_idx (B, nce_n + 1)), fed by the trainer that owns the memory");
         }
         return t;
+    }
+
+    // ---- The step outside the graph (the direct step's kernel) ----
+
+    /** The adapters' variable names: embed_s.W, embed_s.b, embed_t.W, embed_t.b (after {@link #build}). */
+    public List<String> adapterNames() {
+        return List.copyOf(adapterNames);
+    }
+
+    /**
+     * One step of {@link #build}'s formula outside the graph, in double on Java arrays: the loss,
+     * d loss / d the student's features, d loss / d each adapter, and the step outputs its memory's
+     * update reads ({@link CrdMemory#stepOutputs}: both embeddings, both log Z). The banks, Z and
+     * adapters are read from the student graph that owns them, the contrast indices from the feed.
+     */
+    public record Step(double value, double[] studentFeatureGradient, Map<String, INDArray> adapterGradients,
+                       Map<String, INDArray> outputs) {
+    }
+
+    public Step kernel(INDArray studentFeatures, INDArray teacherFeatures, Map<String, INDArray> feed) {
+        if (memory == null || adapterNames.size() != 4) {
+            throw new IllegalStateException("crd: the kernel needs the loss built in a student graph with its memory");
+        }
+        SameDiff sd = memory.sameDiff();
+        int batch = (int) studentFeatures.size(0);
+        Side student = new Side(studentFeatures, batch, sd.getArrForVarName(adapterNames.get(0)),
+                sd.getArrForVarName(adapterNames.get(1)));
+        Side teacher = new Side(teacherFeatures, batch, sd.getArrForVarName(adapterNames.get(2)),
+                sd.getArrForVarName(adapterNames.get(3)));
+        INDArray contrastArray = feed.get(memory.contrastName());
+        if (contrastArray == null || contrastArray.size(0) != batch || contrastArray.size(1) != nceN + 1) {
+            throw new IllegalStateException("crd: contrast indices (" + batch + ", " + (nceN + 1) + ") not fed as "
+                    + memory.contrastName());
+        }
+        long[] contrast = contrastArray.dup().data().asLong();
+        Bank memS = new Bank(sd.getArrForVarName(memory.variable(MEMORY_S)));
+        Bank memT = new Bank(sd.getArrForVarName(memory.variable(MEMORY_T)));
+        long nData = memS.rows;
+        // the student as anchor against the teacher's memory and vice versa, as build()
+        double[] logitsS = memT.logits(contrast, student.e, batch, nceN + 1, featDim, temperature);
+        double[] logitsT = memS.logits(contrast, teacher.e, batch, nceN + 1, featDim, temperature);
+        double logZs = logZ(logitsS, sd.getArrForVarName(memory.variable(Z_S)).getDouble(0), nData);
+        double logZt = logZ(logitsT, sd.getArrForVarName(memory.variable(Z_T)).getDouble(0), nData);
+        double[] gS = new double[logitsS.length];
+        double[] gT = new double[logitsT.length];
+        double value = part(logitsS, logZs, nData, batch, gS) + part(logitsT, logZt, nData, batch, gT);
+        double[] deS = memT.backward(contrast, gS, batch, nceN + 1, featDim, temperature);
+        double[] deT = memS.backward(contrast, gT, batch, nceN + 1, featDim, temperature);
+        DataType dt = studentFeatures.dataType();
+        Map<String, INDArray> adapters = new java.util.LinkedHashMap<>();
+        double[] dFeatures = student.backward(deS, adapters, adapterNames.get(0), adapterNames.get(1), dt);
+        teacher.backward(deT, adapters, adapterNames.get(2), adapterNames.get(3), dt);
+        Map<String, INDArray> outputs = new java.util.LinkedHashMap<>();
+        outputs.put(studentEmbedding.name(), Nd4j.create(student.e, new long[]{batch, featDim}, dt));
+        outputs.put(teacherEmbedding.name(), Nd4j.create(teacher.e, new long[]{batch, featDim}, dt));
+        outputs.put(logZStudent.name(), Nd4j.scalar(dt, logZs));
+        outputs.put(logZTeacher.name(), Nd4j.scalar(dt, logZt));
+        return new Step(value, dFeatures, adapters, outputs);
+    }
+
+    /** log Z: the stored constant once set (> 0), else this batch's log(mean exp(logits)) + log n_data. */
+    private static double logZ(double[] logits, double stored, long nData) {
+        if (stored > 0) return Math.log(stored);
+        double max = Double.NEGATIVE_INFINITY;
+        for (double l : logits) max = Math.max(max, l);
+        double sum = 0;
+        for (double l : logits) sum += Math.exp(l - max);
+        return max + Math.log(sum / logits.length) + Math.log(nData);
+    }
+
+    /**
+     * One side's NCE part, -mean_b sum_k (num_bk - log(P_bk + c + eps)), and its gradient by logit
+     * into {@code grad}: -([k = 0] - sigmoid(log P_bk - log(c + eps))) / B.
+     */
+    private double part(double[] logits, double logZ, long nData, int batch, double[] grad) {
+        double c = (double) nceN / nData;
+        double logA = Math.log(c + eps);
+        double logC = Math.log(c);
+        int k = nceN + 1;
+        double sum = 0;
+        for (int b = 0; b < batch; b++) {
+            for (int j = 0; j < k; j++) {
+                int i = b * k + j;
+                double logP = logits[i] - logZ;
+                double m = Math.max(logP, logA);
+                double logDen = m + Math.log(Math.exp(logP - m) + Math.exp(logA - m));
+                sum += (j == 0 ? logP : logC) - logDen;
+                double sigma = 1 / (1 + Math.exp(logA - logP));
+                grad[i] = -((j == 0 ? 1 : 0) - sigma) / batch;
+            }
+        }
+        return -sum / batch;
+    }
+
+    /** One side's embedding e = normalize(f W^T + b) and its backward to the features and adapters. */
+    private final class Side {
+        final double[] f;
+        final int dIn;
+        final double[] w;
+        final double[] bias;
+        final double[] e;
+        final double[] norms;
+        final double[] sumSq;
+        final int batch;
+
+        Side(INDArray features, int batch, INDArray w, INDArray b) {
+            this.batch = batch;
+            this.f = features.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            this.dIn = f.length / batch;
+            if (w.size(0) != featDim || w.size(1) != dIn) {
+                throw new IllegalStateException("crd: embedding " + java.util.Arrays.toString(w.shape()) + " for "
+                        + dIn + " features");
+            }
+            this.w = w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            this.bias = b.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            e = new double[batch * featDim];
+            norms = new double[batch];
+            sumSq = new double[batch];
+            for (int i = 0; i < batch; i++) {
+                double ss = 0;
+                for (int o = 0; o < featDim; o++) {
+                    double y = bias[o];
+                    for (int d = 0; d < dIn; d++) y += f[i * dIn + d] * this.w[o * dIn + d];
+                    e[i * featDim + o] = y;
+                    ss += y * y;
+                }
+                sumSq[i] = ss;
+                norms[i] = Math.sqrt(Math.max(ss, DistillOps.NORM_EPS * DistillOps.NORM_EPS));
+                for (int o = 0; o < featDim; o++) e[i * featDim + o] /= norms[i];
+            }
+        }
+
+        /** From d loss / d e: the adapters' gradients (put under their names) and d loss / d features. */
+        double[] backward(double[] de, Map<String, INDArray> into, String wName, String bName, DataType dt) {
+            double[] dw = new double[w.length];
+            double[] db = new double[featDim];
+            double[] df = new double[f.length];
+            double floor = DistillOps.NORM_EPS * DistillOps.NORM_EPS;
+            double[] dy = new double[featDim];
+            for (int i = 0; i < batch; i++) {
+                double eg = 0;
+                for (int o = 0; o < featDim; o++) eg += e[i * featDim + o] * de[i * featDim + o];
+                for (int o = 0; o < featDim; o++) {
+                    // d normalize(y) / dy: (g - e (e . g)) / r, or g / r where the floor holds r constant
+                    dy[o] = (sumSq[i] > floor ? de[i * featDim + o] - e[i * featDim + o] * eg : de[i * featDim + o])
+                            / norms[i];
+                    db[o] += dy[o];
+                    for (int d = 0; d < dIn; d++) {
+                        dw[o * dIn + d] += dy[o] * f[i * dIn + d];
+                        df[i * dIn + d] += dy[o] * w[o * dIn + d];
+                    }
+                }
+            }
+            into.put(wName, Nd4j.create(dw, new long[]{featDim, dIn}, dt));
+            into.put(bName, Nd4j.create(db, new long[]{featDim}, dt));
+            return df;
+        }
+    }
+
+    /** A memory bank's rows, read in place (a gathered copy of (B, nce_n + 1) rows would be as large as the bank). */
+    private static final class Bank {
+        private final java.nio.FloatBuffer floats;
+        private final java.nio.DoubleBuffer doubles;
+        final long rows;
+        private final float[] floatRow;
+        final double[] row;
+
+        Bank(INDArray bank) {
+            if (bank.isView() || bank.ordering() != 'c' || bank.rank() != 2
+                    || (bank.dataType() != DataType.FLOAT && bank.dataType() != DataType.DOUBLE)) {
+                throw new IllegalStateException("crd: the kernel reads whole float or double memory banks, got "
+                        + bank.shapeInfoToString());
+            }
+            java.nio.ByteBuffer bytes = bank.data().pointer().asByteBuffer().order(java.nio.ByteOrder.nativeOrder());
+            floats = bank.dataType() == DataType.FLOAT ? bytes.asFloatBuffer() : null;
+            doubles = floats == null ? bytes.asDoubleBuffer() : null;
+            rows = bank.size(0);
+            floatRow = new float[(int) bank.size(1)];
+            row = new double[(int) bank.size(1)];
+        }
+
+        /** Row r into {@link #row}. */
+        void read(long r) {
+            int f = row.length;
+            if (floats != null) {
+                floats.get((int) (r * f), floatRow, 0, f);
+                for (int o = 0; o < f; o++) row[o] = floatRow[o];
+            } else {
+                doubles.get((int) (r * f), row, 0, f);
+            }
+        }
+
+        /** (B, K) logits m_{contrast[b,k]} . anchor_b / T. */
+        double[] logits(long[] contrast, double[] anchors, int batch, int k, int f, double t) {
+            double[] out = new double[batch * k];
+            for (int b = 0; b < batch; b++) {
+                for (int j = 0; j < k; j++) {
+                    read(contrast[b * k + j]);
+                    double dot = 0;
+                    for (int o = 0; o < f; o++) dot += row[o] * anchors[b * f + o];
+                    out[b * k + j] = dot / t;
+                }
+            }
+            return out;
+        }
+
+        /** d loss / d anchor_b = sum_k g_bk m_{contrast[b,k]} / T. */
+        double[] backward(long[] contrast, double[] g, int batch, int k, int f, double t) {
+            double[] out = new double[batch * f];
+            for (int b = 0; b < batch; b++) {
+                for (int j = 0; j < k; j++) {
+                    read(contrast[b * k + j]);
+                    double gj = g[b * k + j] / t;
+                    for (int o = 0; o < f; o++) out[b * f + o] += gj * row[o];
+                }
+            }
+            return out;
+        }
     }
 
     // ---- The memory bank outside the graph (plain ND4J) ----

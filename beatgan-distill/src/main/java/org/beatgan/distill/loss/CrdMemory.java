@@ -77,6 +77,16 @@ public final class CrdMemory implements LossState {
         return new Tensor(z, new long[0]);
     }
 
+    /** The student graph holding the state. */
+    SameDiff sameDiff() {
+        return sd;
+    }
+
+    /** The contrast indices' placeholder name. */
+    String contrastName() {
+        return contrastIdx;
+    }
+
     public int nData() {
         return nData;
     }
