@@ -36,6 +36,24 @@ class CrdMemoryTest {
         return tests;
     }
 
+    @org.junit.jupiter.api.Test
+    void theInPlaceUpdateReadsTheOldBankAndARepeatedIndexTakesItsLastRow() {
+        INDArray bank = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.DOUBLE, 6, 4);
+        INDArray old = bank.dup();
+        INDArray e = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.DOUBLE, 3, 4);
+        INDArray idx = org.nd4j.linalg.factory.Nd4j.createFromArray(2L, 5L, 2L);
+        CrdLoss.updateMemoryInPlace(bank, e, idx, 0.5);
+        for (int r = 0; r < 6; r++) {
+            if (r == 2 || r == 5) continue;
+            assertEquals(old.getRow(r), bank.getRow(r), "row " + r + " untouched");
+        }
+        for (int[] c : new int[][]{{5, 1}, {2, 2}}) {
+            INDArray mixed = old.getRow(c[0]).mul(0.5).add(e.getRow(c[1]).mul(0.5));
+            INDArray expected = mixed.div(mixed.norm2Number().doubleValue());
+            assertEquals(0, expected.sub(bank.getRow(c[0])).amaxNumber().doubleValue(), 1e-12, "row " + c[0]);
+        }
+    }
+
     private static void check(Path path) throws Exception {
         String file = path.getFileName().toString();
         JsonNode root = new ObjectMapper().readTree(path.toFile());

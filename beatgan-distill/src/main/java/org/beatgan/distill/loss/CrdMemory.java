@@ -25,7 +25,7 @@ import java.util.Random;
  * {@code nce_n} indices drawn uniformly, with replacement, from the OTHER beats, from a generator
  * seeded by (run seed, trainer iteration), so a resumed run draws what the uninterrupted run drew.
  * After the step: rows {@code idx} of both banks get the momentum update of
- * {@link CrdLoss#updatedMemory} with the step's embeddings, and a Z that was still unset (0) is
+ * {@link CrdLoss#updatedMemory} with the step's embeddings (in place), and a Z that was still unset (0) is
  * stored from the value the step used (the first batch's), then never changes, as in RepDistiller.
  * Banks start uniform in +-1/sqrt(feat_dim / 3), RepDistiller's ContrastMemory initialisation.
  */
@@ -148,7 +148,7 @@ public final class CrdMemory implements LossState {
 
     private void update(String input, INDArray embeddings, INDArray idx) {
         INDArray bank = array(input);
-        bank.assign(CrdLoss.updatedMemory(bank, embeddings.castTo(bank.dataType()), idx, loss.momentum()));
+        CrdLoss.updateMemoryInPlace(bank, embeddings.castTo(bank.dataType()), idx, loss.momentum());
     }
 
     private INDArray array(String input) {
