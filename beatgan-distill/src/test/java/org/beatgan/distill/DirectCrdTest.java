@@ -25,6 +25,30 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class DirectCrdTest {
 
+    private static final TrainingConfig CFG = TrainingConfig.defaults().withLr(1e-3);
+
+    /** A tiny student trained with CRD on both engines from the same start, with its distiller. */
+    private record Pair(BeatGanGraph viaDirect, BeatGanGraph viaGraph, Distiller direct, Distiller graph,
+                        BeatGanTrainer a, BeatGanTrainer b) {
+
+        static Pair of(String params) throws Exception {
+            List<DistillTermSpec> terms = List.of(Json.YAML.treeToValue(Json.YAML.readTree(
+                    "{name: crd, loss: crd, weight: 0.8, params: {" + params + "}, inputs: {feat: G/latent}}"),
+                    DistillTermSpec.class));
+            BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
+            BeatGanGraph viaDirect = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
+            BeatGanGraph viaGraph = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
+            Distiller direct = new Distiller(teacher, viaDirect, terms, 32, 3);
+            Distiller graph = new Distiller(teacher, viaGraph, terms, 32, 3);
+            BeatGanTrainer a = new BeatGanTrainer(viaDirect, CFG, List.of(direct));
+            BeatGanTrainer b = new BeatGanTrainer(viaGraph, CFG.withStepEngine(TrainingConfig.StepEngine.GRAPH),
+                    List.of(graph));
+            assertInstanceOf(KernelDistillationTerms.class, direct.detachedTerms().orElseThrow());
+            assertTrue(a.usesDirectStep(), "crd trains on the direct step");
+            return new Pair(viaDirect, viaGraph, direct, graph, a, b);
+        }
+    }
+
     /**
      * With Z fixed by the parameters: Z set from the first batch makes a few weights jump by up to an
      * Adam step (~lr) from float rounding of Z alone, on either engine (two direct runs 1e-7 apart
@@ -32,20 +56,14 @@ class DirectCrdTest {
      */
     @Test
     void crdOnTheDirectStepTrainsLikeTheGraph() throws Exception {
-        List<DistillTermSpec> terms = List.of(Json.YAML.treeToValue(Json.YAML.readTree(
-                "{name: crd, loss: crd, weight: 0.8, params: {feat_dim: 16, nce_n: 20, nce_t: 0.1, Z_s: 900, Z_t: 1200}, "
-                        + "inputs: {feat: G/latent}}"), DistillTermSpec.class));
-        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
-        BeatGanGraph viaDirect = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
-        BeatGanGraph viaGraph = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
+        Pair p = Pair.of("feat_dim: 16, nce_n: 20, nce_t: 0.1, Z_s: 900, Z_t: 1200");
+        BeatGanGraph viaDirect = p.viaDirect();
+        BeatGanGraph viaGraph = p.viaGraph();
+        BeatGanTrainer a = p.a();
+        BeatGanTrainer b = p.b();
+        Distiller graph = p.graph();
         int trainingSet = 32;
-        Distiller direct = new Distiller(teacher, viaDirect, terms, trainingSet, 3);
-        Distiller graph = new Distiller(teacher, viaGraph, terms, trainingSet, 3);
-        assertInstanceOf(KernelDistillationTerms.class, direct.detachedTerms().orElseThrow());
-        TrainingConfig cfg = TrainingConfig.defaults().withLr(1e-3);
-        BeatGanTrainer a = new BeatGanTrainer(viaDirect, cfg, List.of(direct));
-        BeatGanTrainer b = new BeatGanTrainer(viaGraph, cfg.withStepEngine(TrainingConfig.StepEngine.GRAPH), List.of(graph));
-        assertTrue(a.usesDirectStep(), "crd trains on the direct step");
+        TrainingConfig cfg = CFG;
         Nd4j.getRandom().setSeed(23);
         INDArray beats = Nd4j.rand(DataType.FLOAT, 24, 1, 320).muli(2).subi(1);
         for (int step = 0; step < 3; step++) {
@@ -80,18 +98,12 @@ class DirectCrdTest {
 
     @Test
     void bothEnginesStoreTheSameZFromTheFirstBatch() throws Exception {
-        List<DistillTermSpec> terms = List.of(Json.YAML.treeToValue(Json.YAML.readTree(
-                "{name: crd, loss: crd, weight: 0.8, params: {feat_dim: 16, nce_n: 20, nce_t: 0.1}, "
-                        + "inputs: {feat: G/latent}}"), DistillTermSpec.class));
-        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
-        BeatGanGraph viaDirect = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
-        BeatGanGraph viaGraph = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
-        Distiller direct = new Distiller(teacher, viaDirect, terms, 32, 3);
-        Distiller graph = new Distiller(teacher, viaGraph, terms, 32, 3);
-        BeatGanTrainer a = new BeatGanTrainer(viaDirect, TrainingConfig.defaults(), List.of(direct));
-        BeatGanTrainer b = new BeatGanTrainer(viaGraph, TrainingConfig.defaults().withStepEngine(TrainingConfig.StepEngine.GRAPH),
-                List.of(graph));
-        assertTrue(a.usesDirectStep());
+        Pair p = Pair.of("feat_dim: 16, nce_n: 20, nce_t: 0.1");
+        BeatGanGraph viaDirect = p.viaDirect();
+        BeatGanGraph viaGraph = p.viaGraph();
+        BeatGanTrainer a = p.a();
+        BeatGanTrainer b = p.b();
+        Distiller direct = p.direct();
         INDArray x = Nd4j.rand(DataType.FLOAT, 8, 1, 320).muli(2).subi(1);
         int[] idx = {3, 7, 11, 15, 19, 23, 27, 31};
         Map<String, Double> sa = a.step(x, idx, 0);

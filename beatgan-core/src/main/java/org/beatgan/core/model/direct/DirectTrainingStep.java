@@ -198,11 +198,7 @@ public final class DirectTrainingStep {
         p.addAdversarialGrad.run();
         INDArray scoreGrad = extra.get(G_SCORE);
         if (scoreGrad != null) {
-            // score_b = mean over the beat of (G(x) - x)^2: d score_b / d G(x) = 2 (G(x) - x) / (nc L)
-            long batch = p.input.size(0);
-            long perBeat = p.input.length() / batch;
-            p.out.grad().reshape(batch, perBeat).addi(p.reconstructionError.reshape(batch, perBeat)
-                    .mulColumnVector(scoreGrad.reshape(batch, 1)).muli(2.0 / perBeat));
+            p.out.grad().addi(scoreGradient(p.reconstructionError, scoreGrad));
         }
         p.generator.extraGradients(extra);
         try {
@@ -261,10 +257,7 @@ public final class DirectTrainingStep {
         }
 
         boolean bindsCurrentParameters(BeatGanGraph graph) {
-            for (Map.Entry<String, INDArray> e : pass.parameters().entrySet()) {
-                if (graph.array(e.getKey()) != e.getValue()) return false;
-            }
-            return true;
+            return bindsCurrent(graph, List.of(pass));
         }
 
         void forward(INDArray beats) {
@@ -280,11 +273,7 @@ public final class DirectTrainingStep {
 
         /** G's parameter gradients for d terms / d score = {@code scoreGrad} (B'). */
         Map<String, INDArray> backward(INDArray scoreGrad) {
-            long batch = input.size(0);
-            long perBeat = input.length() / batch;
-            // score_b = mean over the beat of (G(x) - x)^2: d score_b / d G(x) = 2 (G(x) - x) / (nc L)
-            out.grad().reshape(batch, perBeat).assign(error.reshape(batch, perBeat)
-                    .mulColumnVector(scoreGrad.reshape(batch, 1).castTo(error.dataType())).muli(2.0 / perBeat));
+            out.grad().assign(scoreGradient(error, scoreGrad));
             pass.tape().runBackward();
             return pass.gradients();
         }
@@ -330,6 +319,27 @@ public final class DirectTrainingStep {
             plans.put(batch, p);
         }
         return p;
+    }
+
+    /** True while the graph still holds the parameter arrays these passes' ops were bound to. */
+    private static boolean bindsCurrent(BeatGanGraph graph, List<PassBuilder> passes) {
+        for (PassBuilder pass : passes) {
+            for (Map.Entry<String, INDArray> e : pass.parameters().entrySet()) {
+                if (graph.array(e.getKey()) != e.getValue()) return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * d terms / d G(x) from d terms / d score ({@code scoreGrad}, (B)): score_b = mean over the beat
+     * of (G(x) - x)^2, so d score_b / d G(x) = 2 (G(x) - x) / (nc L); {@code error} is G(x) - x.
+     */
+    private static INDArray scoreGradient(INDArray error, INDArray scoreGrad) {
+        long batch = error.size(0);
+        long perBeat = error.length() / batch;
+        return error.reshape(batch, perBeat).mulColumnVector(scoreGrad.reshape(batch, 1).castTo(error.dataType()))
+                .muli(2.0 / perBeat).reshape(error.shape());
     }
 
     private static double squaredSum(INDArray a) {
@@ -421,14 +431,7 @@ public final class DirectTrainingStep {
 
         /** True while the graph still holds the parameter arrays this plan's ops were bound to. */
         boolean bindsCurrentParameters(BeatGanGraph graph) {
-            for (PassBuilder pass : List.of(generator, real, fake, realFeatures, adversarial)) {
-                for (Map.Entry<String, INDArray> e : pass.parameters().entrySet()) {
-                    if (graph.array(e.getKey()) != e.getValue()) {
-                        return false;
-                    }
-                }
-            }
-            return true;
+            return bindsCurrent(graph, List.of(generator, real, fake, realFeatures, adversarial));
         }
     }
 
