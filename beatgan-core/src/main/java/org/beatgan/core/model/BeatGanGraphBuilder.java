@@ -221,7 +221,7 @@ public final class BeatGanGraphBuilder {
         }
         return switch (l.activation()) {
             case LEAKY_RELU -> sd.nn().leakyRelu(name, h, BeatGanArchitecture.LEAKY_SLOPE);
-            case RELU -> sd.nn().relu(name, h, 0.0);
+            case RELU -> StableMath.relu(sd, name, h);
             case TANH -> sd.nn().tanh(name, h);
             case NONE -> last || name == null ? h : sd.identity(name, h);
         };

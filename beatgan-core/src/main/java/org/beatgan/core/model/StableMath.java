@@ -3,7 +3,7 @@ package org.beatgan.core.model;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
-/** Numerically safe SameDiff expressions where M2.1's own ops overflow. */
+/** SameDiff expressions where M2.1's own ops overflow or are needlessly slow. */
 public final class StableMath {
 
     private StableMath() {
@@ -19,5 +19,18 @@ public final class StableMath {
         SDVariable r = sd.nn().relu(a, 0);
         SDVariable negAbs = a.sub(r.mul(2));
         return r.add(sd.math().log(sd.math().exp(negAbs).add(1.0)));
+    }
+
+    /**
+     * ReLU as x * stop_gradient(step(x)): the same values (0 for x <= 0) and derivative (1 where
+     * x > 0, 0 elsewhere), but back-propagated by one multiply. M2.1 differentiates its relu op
+     * through {@code thresholdedrelu_bp}, 18-20 ms a call on a (128, 16, 32, 32) float array at one
+     * thread against 0.7 ms for a step mask times the gradient (the KD tutorial's image classifiers
+     * spent ~20 of ~55 ms of a LightNN step there).
+     */
+    public static SDVariable relu(SameDiff sd, String name, SDVariable x) {
+        SDVariable mask = new org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient(sd, sd.math().step(x, 0.0))
+                .outputVariable();
+        return x.mul(name, mask);
     }
 }

@@ -1,5 +1,7 @@
 package org.beatgan.core.model.image;
 
+import org.beatgan.core.model.StableMath;
+
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -85,7 +87,7 @@ public final class ImageClassifierGraph implements org.beatgan.core.model.Classi
                 int pad = (c.kernel() - 1) / 2;
                 Conv2DConfig cfg = Conv2DConfig.builder().kH(c.kernel()).kW(c.kernel()).sH(1).sW(1).pH(pad).pW(pad)
                         .dH(1).dW(1).paddingMode(PaddingMode.VALID).dataFormat("NCHW").build();
-                h = sd.nn().relu(c.output(), sd.cnn().conv2d(h, w, b, cfg), 0.0);
+                h = StableMath.relu(sd, c.output(), sd.cnn().conv2d(h, w, b, cfg));
                 shape = new long[]{c.channels(), shape[1] + 2L * pad - c.kernel() + 1, shape[2] + 2L * pad - c.kernel() + 1};
             } else if (layer instanceof ClassifierSpec.MaxPool p) {
                 Pooling2DConfig cfg = Pooling2DConfig.builder().kH(p.size()).kW(p.size()).sH(p.size()).sW(p.size())
@@ -102,7 +104,7 @@ public final class ImageClassifierGraph implements org.beatgan.core.model.Classi
                 SDVariable w = param(sd, params, l.output() + "/W", new long[]{shape[0], l.units()}, shape[0], dtype, rng);
                 SDVariable b = param(sd, params, l.output() + "/b", new long[]{l.units()}, shape[0], dtype, rng);
                 SDVariable z = h.mmul(w).add(b);
-                h = l.relu() ? sd.nn().relu(l.output(), z, 0.0) : sd.identity(l.output(), z);
+                h = l.relu() ? StableMath.relu(sd, l.output(), z) : sd.identity(l.output(), z);
                 shape = new long[]{l.units()};
             } else if (layer instanceof ClassifierSpec.Dropout d) {
                 SDVariable mask = sd.placeHolder(d.output() + "/mask", dtype, -1, shape.length == 1 ? shape[0] : -1);
