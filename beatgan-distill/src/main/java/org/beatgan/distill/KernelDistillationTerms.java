@@ -22,14 +22,16 @@ import java.util.Set;
 
 /**
  * The detached terms of a distillation made only of KD on BeatGAN's per-beat scores, attention
- * transfer on maps of equal length, CRD (its embeddings' adapters, memory banks and step outputs) and the losses that probe the student through a generator pass
- * of their own ({@link ScoreProbe}: {@code bss_score}, {@code sobolev_fd}), in float, evaluated by the losses' own
- * kernels ({@link KdLoss#rowKernel}, {@link AttentionTransferLoss#pairKernel},
- * {@link ScoreProbe#scoreKernel}: bss_score, sobolev_fd; {@link CrdLoss#kernel}) on Java arrays instead of a SameDiff graph: the same values and
- * gradients (DetachedTermsKernelTest checks them against {@link DetachedDistillationTerms},
- * DirectProbeTermsTest their steps against the graph's) without SameDiff's executor, which
- * cost ~56 ms of an 89 ms KD + AT step (docs/performance.md). A probe reads the student's scores
- * of its beats from a further generator pass of the direct step ({@link #passes}). Any other term, an adapter, pooling, another p or dtype keeps the graph.
+ * transfer on maps of equal length, CRD (its embeddings' adapters, memory banks and step outputs)
+ * and the losses that probe the student through a generator pass of their own ({@link ScoreProbe}:
+ * {@code bss_score}, {@code sobolev_fd}), in float, evaluated by the losses' own kernels
+ * ({@link KdLoss#rowKernel}, {@link AttentionTransferLoss#pairKernel}, {@link CrdLoss#kernel},
+ * {@link ScoreProbe#scoreKernel}) on Java arrays instead of a SameDiff graph: the same values and
+ * gradients (DetachedTermsKernelTest checks KD and AT against {@link DetachedDistillationTerms};
+ * DirectProbeTermsTest and DirectCrdTest train the others against the student graph) without
+ * SameDiff's executor, which cost ~56 ms of an 89 ms KD + AT step (docs/performance.md). A probe
+ * reads the student's scores of its beats from a further generator pass of the direct step
+ * ({@link #passes}). Any other term, another adapter, pooling, another p or dtype keeps the graph.
  */
 final class KernelDistillationTerms implements DetachedTerms {
 
@@ -100,8 +102,7 @@ final class KernelDistillationTerms implements DetachedTerms {
                 k.crd.add(new Crd(crdLoss, inFloat(term.weight()), t.student(), t.teacher(), raw, weighted));
                 k.activations.add(t.student());
                 kernelAdapters.addAll(crdLoss.adapterNames());
-                k.stepOutputs.addAll(List.of(crdLoss.studentEmbedding().name(), crdLoss.teacherEmbedding().name(),
-                        crdLoss.studentLogZ().name(), crdLoss.teacherLogZ().name()));
+                k.stepOutputs.addAll(crdLoss.stepOutputNames());
             } else if (loss instanceof ScoreProbe probe && roles.isEmpty()) {
                 String score = DirectTrainingStep.passScore(probe.passScope());
                 k.probes.add(new Probe(probe, inFloat(term.weight()), score, raw, weighted));

@@ -245,6 +245,14 @@ public final class CrdLoss implements DistillationLoss {
 
     // ---- The step outside the graph (the direct step's kernel) ----
 
+    /**
+     * What the memory's update reads from a step (after {@link #build}): both embeddings and both
+     * log Z, which {@link #kernel} gives in its outputs under these names.
+     */
+    public List<String> stepOutputNames() {
+        return List.of(studentEmbedding.name(), teacherEmbedding.name(), logZStudent.name(), logZTeacher.name());
+    }
+
     /** The adapters' variable names: embed_s.W, embed_s.b, embed_t.W, embed_t.b (after {@link #build}). */
     public List<String> adapterNames() {
         return List.copyOf(adapterNames);

@@ -126,8 +126,7 @@ public final class CrdMemory implements LossState {
 
     @Override
     public List<String> stepOutputs() {
-        return List.of(loss.studentEmbedding().name(), loss.teacherEmbedding().name(), loss.studentLogZ().name(),
-                loss.teacherLogZ().name());
+        return loss.stepOutputNames();
     }
 
     @Override
