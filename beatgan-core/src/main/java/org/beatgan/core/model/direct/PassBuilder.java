@@ -115,7 +115,7 @@ final class PassBuilder {
         return convolution(in, weight, kernel, stride, pad, length, "conv1d", ConvKernel::conv);
     }
 
-    /** 1-D transposed convolution (weights as libnd4j's deconv2d on (B, C, 1, L) views keeps them). */
+    /** 1-D transposed convolution, as libnd4j's deconv2d on (B, C, 1, L) views ({@link ConvKernel#deconv}). */
     Node deconv(Node in, String weight, int kernel, int stride, int pad) {
         long length = (in.value().size(2) - 1) * stride - 2L * pad + kernel;
         return convolution(in, weight, kernel, stride, pad, length, "deconv2d", ConvKernel::deconv);
