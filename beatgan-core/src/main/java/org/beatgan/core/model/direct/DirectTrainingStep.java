@@ -103,8 +103,7 @@ public final class DirectTrainingStep {
     public OutAndGrad discriminator(INDArray x) {
         graph.checkInput(x);
         Plan p = plan(x.size(0));
-        p.input.assign(x);
-        p.generator.tape().runForward();
+        p.g.forward(x);
         p.real.tape().runForward();
         p.fake.tape().runForward();
 
@@ -151,10 +150,8 @@ public final class DirectTrainingStep {
         graph.checkInput(x);
         pending = null;
         Plan p = plan(x.size(0));
-        p.input.assign(x);
-        p.generator.tape().runForward();
-        p.reconstructionDiff.run();
-        return p.reconstructionError.mul(p.reconstructionError).mean(1, 2);
+        p.g.forward(x);
+        return p.g.score();
     }
 
     /** {@link #generator(ActivationTerms)} without further terms: BeatGAN's own loss. */
@@ -180,14 +177,13 @@ public final class DirectTrainingStep {
         double wAdv = graph.array(BeatGanGraph.W_ADV).getDouble(0);
         p.realFeatures.tape().runForward();
         p.adversarial.tape().runForward();
-        p.reconstructionDiff.run();
-        Map<String, ExtraPass> passes = new LinkedHashMap<>();
+        Map<String, GeneratorOnBeats> passes = new LinkedHashMap<>();
         if (terms != null) {
             terms.extraPasses().forEach((scope, beats) -> passes.put(scope, extraPass(scope, beats)));
         }
         Map<String, INDArray> extra = terms == null ? Map.of() : termGradients(p, terms, passes);
 
-        double rec = squaredSum(p.reconstructionError) / p.reconstructionError.length();
+        double rec = squaredSum(p.g.error) / p.g.error.length();
         p.reconstructionGrad.run();
         p.featureDiff.run();
         INDArray featureDiff = p.featureError;
@@ -198,16 +194,16 @@ public final class DirectTrainingStep {
         p.addAdversarialGrad.run();
         INDArray scoreGrad = extra.get(G_SCORE);
         if (scoreGrad != null) {
-            p.out.grad().addi(scoreGradient(p.reconstructionError, scoreGrad));
+            p.g.out.grad().addi(scoreGradient(p.g.error, scoreGrad));
         }
-        p.generator.extraGradients(extra);
+        p.g.pass.extraGradients(extra);
         try {
-            p.generator.tape().runBackward();
+            p.g.pass.tape().runBackward();
         } finally {
-            p.generator.extraGradients(Map.of());
+            p.g.pass.extraGradients(Map.of());
         }
 
-        Map<String, INDArray> gradients = new LinkedHashMap<>(p.generator.gradients());
+        Map<String, INDArray> gradients = new LinkedHashMap<>(p.g.pass.gradients());
         passes.forEach((scope, pass) -> {
             INDArray g = extra.get(passScore(scope));
             if (g != null) pass.backward(g).forEach((name, d) -> gradients.put(name, gradients.get(name).add(d)));
@@ -217,37 +213,40 @@ public final class DirectTrainingStep {
         outputs.put(LOSS_G_REC, scalar(rec));
         outputs.put(LOSS_G_ADV, scalar(adv));
         outputs.put(LOSS_G, scalar(rec + wAdv * adv));
-        outputs.putAll(p.generator.statistics());
+        outputs.putAll(p.g.pass.statistics());
         outputs.putAll(p.adversarial.statistics());
         outputs.putAll(p.realFeatures.statistics());
         return new OutAndGrad(outputs, gradients);
     }
 
     /** Further G passes by scope and batch size, built once like the plans (and rebuilt with them). */
-    private final Map<String, ExtraPass> extraPasses = new LinkedHashMap<>();
+    private final Map<String, GeneratorOnBeats> extraPasses = new LinkedHashMap<>();
 
-    private ExtraPass extraPass(String scope, INDArray beats) {
+    private GeneratorOnBeats extraPass(String scope, INDArray beats) {
         graph.checkInput(beats);
         String key = scope + "#" + beats.size(0);
-        ExtraPass e = extraPasses.get(key);
+        GeneratorOnBeats e = extraPasses.get(key);
         if (e == null || !e.bindsCurrentParameters(graph)) {
             if (extraPasses.size() > 8) extraPasses.clear();
-            e = new ExtraPass(graph, beats.size(0));
+            e = new GeneratorOnBeats(graph, beats.size(0));
             extraPasses.put(key, e);
         }
         e.forward(beats);
         return e;
     }
 
-    /** G on beats of a term's own: forward to the per-beat score, backward from a gradient of it. */
-    private static final class ExtraPass {
+    /**
+     * G (trainable, training-mode batch norm) on beats bound once: the step's own pass and each
+     * further pass on a term's beats. {@link #error} is G(x) - x once {@link #diff} has run.
+     */
+    private static final class GeneratorOnBeats {
         final INDArray input;
         final PassBuilder pass;
         final Node out;
         final INDArray error;
         final Runnable diff;
 
-        ExtraPass(BeatGanGraph graph, long batch) {
+        GeneratorOnBeats(BeatGanGraph graph, long batch) {
             BeatGanConfig c = graph.config();
             input = Nd4j.create(graph.dataType(), batch, c.nc(), c.isize());
             pass = new PassBuilder(graph, true, StatisticsPass.G);
@@ -271,7 +270,7 @@ public final class DirectTrainingStep {
             return error.mul(error).mean(1, 2);
         }
 
-        /** G's parameter gradients for d terms / d score = {@code scoreGrad} (B'). */
+        /** G's parameter gradients for d terms / d score = {@code scoreGrad} (B'), score the only term (further passes). */
         Map<String, INDArray> backward(INDArray scoreGrad) {
             out.grad().assign(scoreGradient(error, scoreGrad));
             pass.tape().runBackward();
@@ -280,9 +279,9 @@ public final class DirectTrainingStep {
     }
 
     /** The terms' gradients by activation, checked against the activations' shapes and cast to the model's type. */
-    private Map<String, INDArray> termGradients(Plan p, ActivationTerms terms, Map<String, ExtraPass> passes) {
+    private Map<String, INDArray> termGradients(Plan p, ActivationTerms terms, Map<String, GeneratorOnBeats> passes) {
         Map<String, INDArray> acts = new LinkedHashMap<>();
-        Map<String, ExtraPass> byScore = new LinkedHashMap<>();
+        Map<String, GeneratorOnBeats> byScore = new LinkedHashMap<>();
         passes.forEach((scope, pass) -> byScore.put(passScore(scope), pass));
         for (String name : terms.activations()) {
             if (byScore.containsKey(name)) {
@@ -293,8 +292,7 @@ public final class DirectTrainingStep {
                 throw new IllegalArgumentException("'" + name + "' is not a generator activation of the direct step; "
                         + "it provides " + ACTIVATIONS + (passes.isEmpty() ? "" : " and the scores " + byScore.keySet()));
             }
-            acts.put(name, name.equals(G_SCORE) ? p.reconstructionError.mul(p.reconstructionError).mean(1, 2)
-                    : p.generator.named().get(name).value());
+            acts.put(name, name.equals(G_SCORE) ? p.g.score() : p.g.pass.named().get(name).value());
         }
         Map<String, INDArray> grads = new LinkedHashMap<>();
         terms.gradients(acts).forEach((name, g) -> {
@@ -365,11 +363,8 @@ public final class DirectTrainingStep {
 
     /** Every pass, array and loss op of one batch size. */
     private static final class Plan {
-        final INDArray input;
-        /** G(x) and d loss / d G(x). */
-        final Node out;
-        /** G on the beats, trainable. */
-        final PassBuilder generator;
+        /** G on the beats: its input, G(x) and d loss / d G(x), G(x) - x. */
+        final GeneratorOnBeats g;
         /** D on the beats and on G(x) for D's loss, trainable. */
         final PassBuilder real;
         final PassBuilder fake;
@@ -379,10 +374,8 @@ public final class DirectTrainingStep {
         final Node realLogit;
         final Node fakeLogit;
         final Node adversarialFeatures;
-        /** G(x) - x and D_feat(G(x)) - D_feat(x), and the ops writing them and their gradients. */
-        final INDArray reconstructionError;
+        /** D_feat(G(x)) - D_feat(x), and the ops writing it and the gradients. */
         final INDArray featureError;
-        final Runnable reconstructionDiff;
         final Runnable reconstructionGrad;
         final Runnable featureDiff;
         final Runnable addAdversarialGrad;
@@ -390,10 +383,9 @@ public final class DirectTrainingStep {
         Plan(BeatGanGraph graph, long batch) {
             BeatGanConfig c = graph.config();
             DataType type = graph.dataType();
-            input = Nd4j.create(type, batch, c.nc(), c.isize());
-
-            generator = new PassBuilder(graph, true, StatisticsPass.G);
-            out = generatorLayers(generator, generator.input(input, null), c);
+            g = new GeneratorOnBeats(graph, batch);
+            INDArray input = g.input;
+            Node out = g.out;
 
             real = new PassBuilder(graph, true, StatisticsPass.D_REAL);
             realLogit = discriminatorLayers(real, real.input(input, null));
@@ -406,10 +398,8 @@ public final class DirectTrainingStep {
             INDArray adversarialInputGrad = out.value().like();
             adversarialFeatures = encoderLayers(adversarial, adversarial.input(out.value(), adversarialInputGrad), "D");
 
-            reconstructionError = out.value().like();
-            reconstructionDiff = Tape.exec(new SubOp(out.value(), input, reconstructionError));
-            reconstructionGrad = Tape.exec(new ScalarMultiplication(reconstructionError, null, out.grad(),
-                    2.0 / reconstructionError.length()));
+            reconstructionGrad = Tape.exec(new ScalarMultiplication(g.error, null, out.grad(),
+                    2.0 / g.error.length()));
             featureError = realFeat.value().like();
             featureDiff = Tape.exec(new SubOp(adversarialFeatures.value(), realFeat.value(), featureError));
             addAdversarialGrad = Tape.exec(new AddOp(out.grad(), adversarialInputGrad, out.grad()));
@@ -418,7 +408,7 @@ public final class DirectTrainingStep {
 
         /** Fails if the passes and the graph disagree on the parameters (a layer added to one only). */
         private void checkCoverage(BeatGanGraph graph) {
-            check(generator.gradients().keySet(), graph.paramNames(Network.G), "G");
+            check(g.pass.gradients().keySet(), graph.paramNames(Network.G), "G");
             check(real.gradients().keySet(), graph.paramNames(Network.D), "D");
         }
 
@@ -431,7 +421,7 @@ public final class DirectTrainingStep {
 
         /** True while the graph still holds the parameter arrays this plan's ops were bound to. */
         boolean bindsCurrentParameters(BeatGanGraph graph) {
-            return bindsCurrent(graph, List.of(generator, real, fake, realFeatures, adversarial));
+            return bindsCurrent(graph, List.of(g.pass, real, fake, realFeatures, adversarial));
         }
     }
 
