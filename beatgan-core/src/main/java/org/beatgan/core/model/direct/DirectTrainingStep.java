@@ -7,7 +7,6 @@ import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraph.Network;
 import org.beatgan.core.model.BeatGanGraph.StatisticsPass;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
@@ -381,8 +380,6 @@ public final class DirectTrainingStep {
         final Runnable addAdversarialGrad;
 
         Plan(BeatGanGraph graph, long batch) {
-            BeatGanConfig c = graph.config();
-            DataType type = graph.dataType();
             g = new GeneratorOnBeats(graph, batch);
             INDArray input = g.input;
             Node out = g.out;
