@@ -21,7 +21,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The detached terms of a distillation made only of KD on BeatGAN's per-beat scores, attention
+ * The detached terms of a distillation made only of KD (on BeatGAN's per-beat scores or on class
+ * logits, a row per example), attention
  * transfer on maps of equal length, CRD (its embeddings' adapters, memory banks and step outputs)
  * and the losses that probe the student through a generator pass of their own ({@link ScoreProbe}:
  * {@code bss_score}, {@code sobolev_fd}), in float, evaluated by the losses' own kernels
@@ -35,7 +36,12 @@ import java.util.Set;
  */
 final class KernelDistillationTerms implements DetachedTerms {
 
-    private record Kd(KdLoss loss, double weight, String student, String teacher, String raw, String weighted) {
+    /**
+     * KD on one row (BeatGAN's per-beat scores as a distribution over the batch, {@code classes}
+     * the batch) or on one row per example ((B, classes) logits, the batch mean of the rows' terms).
+     */
+    private record Kd(KdLoss loss, double weight, String student, String teacher, String raw, String weighted,
+                      boolean perExample) {
     }
 
     private record At(double weight, List<String[]> pairs, String raw, String weighted) {
@@ -79,11 +85,17 @@ final class KernelDistillationTerms implements DetachedTerms {
             if (loss instanceof KdLoss kdLoss && term.loss().equals("kd") && roles.keySet().equals(Set.of(Tap.LOGITS))
                     && roles.get(Tap.LOGITS).size() == 1) {
                 Tap t = roles.get(Tap.LOGITS).get(0);
-                if (t.studentForm() != DistillableModel.Logits.Form.BATCH_AS_CLASSES
-                        || t.teacherForm() != DistillableModel.Logits.Form.BATCH_AS_CLASSES) {
+                boolean scores = t.studentForm() == DistillableModel.Logits.Form.BATCH_AS_CLASSES
+                        && t.teacherForm() == DistillableModel.Logits.Form.BATCH_AS_CLASSES;
+                // class logits: (B, K) on both sides (probed shapes hold the batch axis), already flat
+                boolean classes = t.studentForm() == DistillableModel.Logits.Form.FLATTEN
+                        && t.teacherForm() == DistillableModel.Logits.Form.FLATTEN
+                        && studentShapes.get(t.student()).length == 2 && teacherShapes.get(t.teacher()).length == 2
+                        && studentShapes.get(t.student())[1] == teacherShapes.get(t.teacher())[1];
+                if (!scores && !classes) {
                     return Optional.empty();
                 }
-                k.kd.add(new Kd(kdLoss, inFloat(term.weight()), t.student(), t.teacher(), raw, weighted));
+                k.kd.add(new Kd(kdLoss, inFloat(term.weight()), t.student(), t.teacher(), raw, weighted, classes));
                 k.activations.add(t.student());
             } else if (loss instanceof AttentionTransferLoss atLoss && term.loss().equals("at") && atLoss.p() == 2
                     && roles.keySet().equals(Set.of("feats"))) {
@@ -162,10 +174,17 @@ final class KernelDistillationTerms implements DetachedTerms {
         for (Kd term : kd) {
             double[] s = toDouble(values.get(term.student()));
             double[] t = toDouble(teacher(feed, term.teacher()).dup().data().asFloat());
-            double[] g = new double[s.length];
-            double value = term.loss().rowKernel(s, t, g);
+            int rows = term.perExample() ? (int) activationValues.get(term.student()).size(0) : 1;
+            int width = s.length / rows;
+            double value = 0;
             float[] into = grads.get(term.student());
-            for (int i = 0; i < g.length; i++) into[i] += (float) (term.weight() * g[i]);
+            double[] g = new double[width];
+            for (int r = 0; r < rows; r++) {
+                int o = r * width;
+                value += term.loss().rowKernel(java.util.Arrays.copyOfRange(s, o, o + width),
+                        java.util.Arrays.copyOfRange(t, o, o + width), g) / rows;
+                for (int i = 0; i < width; i++) into[o + i] += (float) (term.weight() * g[i] / rows);
+            }
             put(outputs, term.raw(), term.weighted(), value, term.weight());
         }
         Map<String, INDArray> variableGradients = new LinkedHashMap<>();

@@ -10,6 +10,7 @@ import org.beatgan.core.model.BeatGanGraphBuilder;
 import org.beatgan.core.model.image.ClassifierSpec;
 import org.beatgan.core.model.image.ImageClassifierGraph;
 import org.beatgan.core.train.LossExtension;
+import org.beatgan.core.train.TrainingConfig;
 import org.beatgan.core.train.classifier.ClassifierBundle;
 import org.beatgan.core.train.classifier.ClassifierRun;
 import org.beatgan.core.train.classifier.ClassifierTrainer;
@@ -163,6 +164,51 @@ class ClassifierDistillationTest {
             for (String k : List.of("loss", "distill_kd", "distill_regressor", "val_accuracy")) {
                 assertEquals(Json.MAPPER.readTree(la.get(i)).path(k).asDouble(), Json.MAPPER.readTree(lb.get(i)).path(k).asDouble(),
                         0.0, "epoch " + (i + 1) + " " + k);
+            }
+        }
+    }
+
+    @Test
+    void theDirectStepTrainsAsTheGraphDoesWithEveryTutorialTerm() throws Exception {
+        for (String term : List.of(KD, COSINE, REGRESSOR)) {
+            for (DataType type : List.of(DataType.DOUBLE, DataType.FLOAT)) {
+                ImageClassifierGraph teacher = ImageClassifierGraph.build(tinyTeacher(), 1, 8, 8, type, 1);
+                List<ImageClassifierGraph> students = new java.util.ArrayList<>();
+                List<List<Map<String, Double>>> stats = new java.util.ArrayList<>();
+                for (TrainingConfig.StepEngine engine : TrainingConfig.StepEngine.values()) {
+                    ImageClassifierGraph student = ImageClassifierGraph.build(tinyStudent(), 1, 8, 8, type, 2);
+                    Distiller d = new Distiller(teacher, student, List.of(DistillerTest.term(term)));
+                    ClassifierTrainer t = new ClassifierTrainer(student, ClassifierTrainingConfig.defaults()
+                            .withTaskWeight(0.75), List.of(d), engine);
+                    assertEquals(engine == TrainingConfig.StepEngine.DIRECT, t.stepEngine().startsWith("direct"),
+                            term + " " + engine + ": " + t.stepEngine());
+                    ClassifierRun.Data data = data(24, 5);
+                    SplittableRandom rng = new SplittableRandom(9);
+                    List<Map<String, Double>> steps = new java.util.ArrayList<>();
+                    for (int i = 0; i < 3; i++) {
+                        INDArray x = data.train().getFeatures().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(i * 8, i * 8 + 8))
+                                .castTo(type);
+                        INDArray y = data.train().getLabels().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(i * 8, i * 8 + 8))
+                                .castTo(type);
+                        steps.add(t.step(x, y, null, 0, rng));
+                    }
+                    students.add(student);
+                    stats.add(steps);
+                }
+                double tol = type == DataType.DOUBLE ? 1e-10 : 2e-4;
+                String what = term + " " + type;
+                for (int i = 0; i < 3; i++) {
+                    for (Map.Entry<String, Double> e : stats.get(1).get(i).entrySet()) {
+                        assertEquals(e.getValue(), stats.get(0).get(i).get(e.getKey()), tol * Math.max(1, Math.abs(e.getValue())),
+                                what + " step " + i + " " + e.getKey());
+                    }
+                }
+                assertTrue(stats.get(0).get(0).keySet().containsAll(stats.get(1).get(0).keySet()), what);
+                for (String v : ClassifierBundle.stateArrays(students.get(1).sameDiff()).keySet()) {
+                    INDArray g = students.get(1).sameDiff().getArrForVarName(v);
+                    INDArray dArr = students.get(0).sameDiff().getArrForVarName(v);
+                    assertTrue(g.equalsWithEps(dArr, tol * 10), what + " " + v + " after 3 steps");
+                }
             }
         }
     }

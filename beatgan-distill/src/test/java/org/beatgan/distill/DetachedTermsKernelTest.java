@@ -3,6 +3,8 @@ package org.beatgan.distill;
 import org.beatgan.core.io.Json;
 import org.beatgan.core.model.BeatGanConfig;
 import org.beatgan.core.model.BeatGanGraph;
+import org.beatgan.core.model.image.ClassifierSpec;
+import org.beatgan.core.model.image.ImageClassifierGraph;
 import org.beatgan.core.model.BeatGanGraphBuilder;
 import org.beatgan.core.train.DetachedTerms;
 import org.junit.jupiter.api.Test;
@@ -73,6 +75,30 @@ class DetachedTermsKernelTest {
                 assertTrue(diff <= 1e-4 * scale, act + ": max |kernel - graph| " + diff + " against " + scale);
             }
         }
+    }
+
+    @Test
+    void kdOnClassLogitsOnKernelsMatchesItsGraph() throws Exception {
+        ImageClassifierGraph teacher = ImageClassifierGraph.build(ClassifierSpec.lightNN(5), 1, 12, 12, DataType.FLOAT, 1);
+        ImageClassifierGraph student = ImageClassifierGraph.build(ClassifierSpec.lightNN(5), 1, 12, 12, DataType.FLOAT, 2);
+        Distiller d = new Distiller(teacher, student,
+                List.of(term("{name: kd, loss: kd, weight: 0.25, params: {T: 2}, inputs: {logits: logits}}")));
+        DetachedTerms kernels = d.detachedTerms().orElseThrow();
+        DetachedTerms graph = d.graphDetachedTerms().orElseThrow();
+        assertInstanceOf(KernelDistillationTerms.class, kernels, "KD on class logits runs on its kernel");
+        Nd4j.getRandom().setSeed(3);
+        Map<String, INDArray> acts = Map.of("logits", Nd4j.randn(DataType.FLOAT, 6, 5).muli(2));
+        Map<String, INDArray> feed = Map.of(Distiller.TEACHER_PREFIX + "logits", Nd4j.randn(DataType.FLOAT, 6, 5).muli(2));
+        OutAndGrad a = kernels.evaluate(feed, acts);
+        OutAndGrad b = graph.evaluate(feed, acts);
+        for (String out : d.loggedTerms().values()) {
+            double vb = b.getOutputs().get(out).getDouble(0);
+            assertTrue(vb > 0, out);
+            assertEquals(vb, a.getOutputs().get(out).getDouble(0), 1e-5 * vb, out);
+        }
+        INDArray gb = b.getGradients().get("logits");
+        double diff = a.getGradients().get("logits").sub(gb).amaxNumber().doubleValue();
+        assertTrue(diff <= 1e-5 * gb.amaxNumber().doubleValue(), "max |kernel - graph| " + diff);
     }
 
     @Test

@@ -73,20 +73,22 @@ public final class BenchCommand implements Callable<Integer> {
     int imageBatch;
 
     @Option(names = "--rows", paramLabel = "COMMAND", hidden = true, description = "Internal: measure only the rows of "
-            + "one command kind (TRAIN, DISTILL, SCORE) in this process, at its threads.")
+            + "one command kind (TRAIN, DISTILL, IMAGES, SCORE) in this process, at its threads.")
     Rows rows;
 
     /**
      * The command kind a row measures, and so the OpenMP threads it runs at: what the launcher gives
-     * that kind of command (exported as BEATGAN_THREADS_TRAIN / _DISTILL / _SCORE; the launcher's
+     * that kind of command (exported as BEATGAN_THREADS_TRAIN / _DISTILL / _IMAGES / _SCORE; the launcher's
      * table is the one place these are decided). A kind whose threads differ from this process's
      * is measured in a child JVM started with them.
      */
     enum Rows {
         /** train, evaluate, bench: the teacher's and the student's plain steps */
         TRAIN,
-        /** distill, experiment, sweep: the distillation steps and the KD tutorial's image rows */
+        /** distill, experiment, sweep: the distillation steps */
         DISTILL,
+        /** experiment on image classifiers (the KD tutorial's configs): the image rows */
+        IMAGES,
         /** score, detect: inference and ./beatgan score on a record */
         SCORE;
 
@@ -172,7 +174,8 @@ public final class BenchCommand implements Callable<Integer> {
     private boolean hasRows(Rows r, List<int[]> shapes) {
         return switch (r) {
             case TRAIN -> only == null || only.equals("teacher") || only.equals("student");
-            case DISTILL -> only == null || only.equals("student") || !shapes.isEmpty();
+            case DISTILL -> only == null || only.equals("student");
+            case IMAGES -> !shapes.isEmpty();
             case SCORE -> only == null || only.equals("teacher") || only.equals("student") || only.equals("scoring");
         };
     }
@@ -203,6 +206,8 @@ public final class BenchCommand implements Callable<Integer> {
             }
             case DISTILL -> {
                 if (doStudent) out.put("student", distillRows(teacher(), tc, x, t));
+            }
+            case IMAGES -> {
                 List<Map<String, Object>> imageRows = new java.util.ArrayList<>();
                 for (int[] sh : shapes) {
                     Map<String, Object> row = new LinkedHashMap<>(org.beatgan.experiments.bench.ImageSpeed.measure(

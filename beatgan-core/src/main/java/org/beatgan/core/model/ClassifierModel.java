@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -40,6 +41,14 @@ public interface ClassifierModel extends DistillableModel {
      * statistics) moves here. Nothing by default.
      */
     default void afterStep(Map<String, INDArray> outputs, int batch) {
+    }
+
+    /**
+     * The model's training step outside its graph (the same loss and gradients, faster), or empty
+     * (the default) where the family has none; the trainer then differentiates the graph.
+     */
+    default Optional<org.beatgan.core.model.direct.ClassifierTrainingStep> directTrainingStep() {
+        return Optional.empty();
     }
 
     /** Every variable holding state (parameters, running statistics): what a saved model holds. */

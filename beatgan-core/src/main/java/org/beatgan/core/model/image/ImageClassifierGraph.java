@@ -1,6 +1,7 @@
 package org.beatgan.core.model.image;
 
 import org.beatgan.core.model.StableMath;
+import org.beatgan.core.model.direct.ClassifierTrainingStep;
 
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -16,6 +17,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -45,6 +47,7 @@ public final class ImageClassifierGraph implements org.beatgan.core.model.Classi
     private final List<String> parameters;
     private final Map<String, Long> dropoutWidths;
     private final String logits;
+    private ClassifierTrainingStep direct;
 
     private ImageClassifierGraph(SameDiff sd, ClassifierSpec spec, int channels, int height, int width, DataType dtype,
                                  Map<String, long[]> shapes, List<String> parameters, Map<String, Long> dropoutWidths) {
@@ -191,20 +194,36 @@ public final class ImageClassifierGraph implements org.beatgan.core.model.Classi
         return forward(x, false, names);
     }
 
-    /** Named activations; in training mode with dropout masks drawn from a generator seeded by the batch size. */
+    /**
+     * Named activations; in training mode with dropout masks drawn from a generator seeded by the
+     * batch size. Layer activations come from the direct step's forward-only pass (the graph's
+     * values, without SameDiff's per-op cost); other graph variables from the graph.
+     */
     @Override
     public Map<String, INDArray> forward(INDArray x, boolean training, String... names) {
         checkInput(x);
+        boolean layersOnly = true;
         for (String n : names) {
             if (!sd.hasVariable(n)) {
                 throw new IllegalArgumentException("No activation named '" + n + "' in " + describe()
                         + "; its activations: " + activationNames());
             }
+            layersOnly &= activationShapes.containsKey(n);
         }
         Map<String, INDArray> feed = new LinkedHashMap<>(dropoutMasks((int) x.size(0), training,
                 new SplittableRandom(x.size(0))));
+        if (layersOnly) {
+            return directTrainingStep().orElseThrow().forward(x.castTo(dtype), feed, names);
+        }
         feed.put(INPUT, x.castTo(dtype));
         return sd.output(feed, names);
+    }
+
+    /** The direct step on this graph's arrays, made on first use. */
+    @Override
+    public synchronized Optional<ClassifierTrainingStep> directTrainingStep() {
+        if (direct == null) direct = new ClassifierTrainingStep(this);
+        return Optional.of(direct);
     }
 
     /** Fails with a message naming the expected shape, not an op error deep in the graph. */

@@ -28,13 +28,9 @@ public record ClassifierEvaluation(int examples, double accuracy, double loss, d
             long to = Math.min(n, from + batchSize);
             INDArray x = slice(set.getFeatures(), from, to);
             INDArray y = slice(set.getLabels(), from, to).castTo(DataType.DOUBLE);
-            Map<String, INDArray> feed = new LinkedHashMap<>(model.extraFeed((int) (to - from), false, new SplittableRandom(0)));
-            feed.put(model.inputName(), x.castTo(model.dataType()));
-            INDArray raw = model.sameDiff().output(feed, model.logitsName()).get(model.logitsName());
+            INDArray raw = model.forward(x.castTo(model.dataType()), false, model.logitsName()).get(model.logitsName());
             INDArray z = raw.castTo(DataType.DOUBLE);
             if (raw != z) ClassifierTrainer.release(List.of(raw));
-            feed.values().removeIf(a -> a == x);
-            ClassifierTrainer.release(feed.values());
             for (int i = 0; i < to - from; i++) {
                 int truth = label(y, i);
                 int pred = predicted(z, i);

@@ -5,6 +5,7 @@ import org.beatgan.core.train.AdamOptimizer;
 import org.beatgan.core.train.Batch;
 import org.beatgan.core.train.LossExtension;
 import org.beatgan.core.train.ObservableTraining;
+import org.beatgan.core.train.TrainingConfig;
 import org.beatgan.core.train.TrainingListener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -39,9 +40,23 @@ public final class ClassifierTrainer implements ObservableTraining {
     private final Map<String, String> logged = new LinkedHashMap<>();
     private final List<String> outputs;
     private final List<TrainingListener> listeners = new ArrayList<>();
+    /** The model's own step outside the graph, or null: the graph's gradients. */
+    private final DirectClassifierStep direct;
     private long iteration;
 
     public ClassifierTrainer(ClassifierModel model, ClassifierTrainingConfig config, List<LossExtension> extensions) {
+        this(model, config, extensions, TrainingConfig.StepEngine.DIRECT);
+    }
+
+    /**
+     * A trainer on the given step engine: {@code DIRECT} runs the model's own step outside the
+     * graph ({@link ClassifierModel#directTrainingStep}) where the model has one and every
+     * extension's terms detach from the graph ({@link LossExtension#detachedTerms}), else the
+     * graph; {@code GRAPH} always differentiates the graph (the plain path the direct step is
+     * checked against).
+     */
+    public ClassifierTrainer(ClassifierModel model, ClassifierTrainingConfig config, List<LossExtension> extensions,
+                             TrainingConfig.StepEngine engine) {
         this.model = model;
         this.config = config;
         this.extensions = List.copyOf(extensions);
@@ -67,8 +82,17 @@ public final class ClassifierTrainer implements ObservableTraining {
         this.trainable = List.copyOf(vars);
         this.outputs = List.copyOf(out);
         this.optimizer = new AdamOptimizer(sd, trainable, config.lr(), config.beta1(), config.beta2());
-        // SameDiff prints every op it differentiates; once, here, and quietly
-        org.beatgan.core.util.QuietStdout.run(sd::createGradFunction);
+        this.direct = engine == TrainingConfig.StepEngine.DIRECT ? DirectClassifierStep.of(model, this.extensions)
+                .orElse(null) : null;
+        if (direct == null) {
+            // SameDiff prints every op it differentiates; once, here, and quietly
+            org.beatgan.core.util.QuietStdout.run(sd::createGradFunction);
+        }
+    }
+
+    /** Which engine the steps run on, for logs and metrics. */
+    public String stepEngine() {
+        return direct != null ? direct.describe() : "graph (SameDiff)";
     }
 
     public ClassifierModel model() {
@@ -120,7 +144,9 @@ public final class ClassifierTrainer implements ObservableTraining {
         feed.put(model.labelsName(), labels.castTo(model.dataType()));
         feed.putAll(model.extraFeed(b, true, rng));
         for (LossExtension e : extensions) feed.putAll(e.feed(batch));
-        OutAndGrad r = model.sameDiff().calculateGradientsAndOutputs(feed, outputs, trainable);
+        // the direct step's arrays are its own, reused by its next call; the graph's are this step's
+        OutAndGrad r = direct != null ? direct.step(feed, x, labels, config.taskWeight(), trainable)
+                : model.sameDiff().calculateGradientsAndOutputs(feed, outputs, trainable);
         Map<String, INDArray> grads = new LinkedHashMap<>(r.getGradients());
         if (config.weightDecay() > 0) {
             // PyTorch's Adam weight_decay: g + wd * w, on every trained variable
@@ -158,8 +184,10 @@ public final class ClassifierTrainer implements ObservableTraining {
         for (TrainingListener l : listeners) l.onIteration(epoch, iteration, stats, b, seconds);
         // release this step's native buffers now: left to the garbage collector, whose heap barely
         // notices them, a DeepNN run grew past 20 GB of native memory within 4 epochs (OOM-killed)
-        release(r.getGradients().values());
-        release(outs.values());
+        if (direct == null) {
+            release(r.getGradients().values());
+            release(outs.values());
+        }
         feed.values().removeIf(a -> a == x || a == labels);   // the caller's arrays stay theirs
         release(feed.values());
         return stats;
