@@ -67,10 +67,6 @@ public final class ClassifierExperiment extends ClassifierRuns {
     }
 
     public Map<String, Object> run() throws IOException {
-        // image classifiers train faster on both cores than with one core left to the teacher
-        // (the launcher's IMAGES threads; docs/performance.md), unlike BeatGAN's distillation
-        int threads = org.beatgan.core.util.NativeThreads.useFromEnvironment("BEATGAN_THREADS_IMAGES");
-        LOG.info("native threads per op: {}", threads);
         Prepared p = prepare(cfg.data());
         LOG.info("data: {}", Json.COMPACT.writeValueAsString(p.summary()));
         List<ClassifierExperimentConfig.Run> runs = new ArrayList<>(cfg.runs());
