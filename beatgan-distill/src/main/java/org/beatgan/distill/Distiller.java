@@ -200,8 +200,19 @@ public final class Distiller implements LossExtension, Pretrainable {
     /** Starts the teacher's forward pass for a coming batch on the teacher's thread (see {@link TeacherModel}). */
     @Override
     public void upcoming(INDArray x) {
-        // a teacher with a view of its own needs the batch's indices, which an announcement lacks
+        // without the coming step's iteration only the taps can start
         if (teacherInputs == null) teacher.upcoming(x);
+    }
+
+    @Override
+    public void upcoming(Batch next) {
+        // a teacher with a view of its own needs the batch's indices, which an announcement lacks
+        if (teacherInputs == null) {
+            teacher.upcoming(next.x());
+            for (LossState s : states.values()) {
+                s.upcoming(next);
+            }
+        }
     }
 
     @Override

@@ -47,6 +47,15 @@ public interface LossState {
     /** Placeholder values for this batch. */
     Map<String, INDArray> feed(Batch batch);
 
+    /**
+     * The beats and iteration of a coming step ({@link org.beatgan.core.train.LossExtension#upcoming(Batch)}):
+     * a state whose feed is costly teacher work may start it on the teacher's thread
+     * ({@link TeacherModel#onTeacherThread}); {@link #feed} must give the same values either way.
+     * Nothing by default.
+     */
+    default void upcoming(Batch next) {
+    }
+
     /** Graph variables this state needs from the step (valid once the loss is built); none by default. */
     default List<String> stepOutputs() {
         return List.of();

@@ -68,6 +68,29 @@ public final class TeacherModel {
         return frozen.activations(x, names);
     }
 
+    /**
+     * Teacher work of a loss's own (probe beats scored by the teacher): on the teacher's thread
+     * when prefetching, serialised with the taps, so it can run during the student's step; else
+     * now, on the calling thread (the future is then complete).
+     */
+    public <T> Future<T> onTeacherThread(java.util.concurrent.Callable<T> work) {
+        if (prefetch) {
+            return thread().submit(work);
+        }
+        try {
+            return java.util.concurrent.CompletableFuture.completedFuture(work.call());
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("Teacher work failed: " + e, e);
+        }
+    }
+
+    /** Whether teacher work runs on its own thread (a core is free for it). */
+    public boolean prefetching() {
+        return prefetch;
+    }
+
     /** Starts the tapped activations of a coming batch on the teacher's thread (when a core is free). */
     void upcoming(INDArray beats) {
         if (taps.length == 0 || !prefetch) {

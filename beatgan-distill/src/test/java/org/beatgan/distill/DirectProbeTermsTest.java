@@ -74,6 +74,37 @@ class DirectProbeTermsTest {
     }
 
     @Test
+    void sobolevFdsProbesScoredAheadOnTheTeachersThreadAreTheOnesItFeeds() throws Exception {
+        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
+        BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
+        Distiller d = new Distiller(teacher, student, List.of(Json.YAML.treeToValue(Json.YAML.readTree(
+                "{name: sob, loss: sobolev_fd, weight: 1, params: {directions: 3, step: 0.05, beats: 4}}"),
+                DistillTermSpec.class)), 16, 0);
+        d.teacher().prefetch(true);
+        Nd4j.getRandom().setSeed(5);
+        INDArray x1 = Nd4j.rand(DataType.FLOAT, 8, 1, 320);
+        INDArray x2 = Nd4j.rand(DataType.FLOAT, 8, 1, 320);
+        Map<String, INDArray> now = d.feed(new org.beatgan.core.train.Batch(x1, null, 5));
+        d.upcoming(new org.beatgan.core.train.Batch(x1, null, 5));
+        d.upcoming(new org.beatgan.core.train.Batch(x2, null, 6));
+        Map<String, INDArray> ahead = d.feed(new org.beatgan.core.train.Batch(x1, null, 5));
+        assertEquals(now.keySet(), ahead.keySet());
+        assertTrue(now.keySet().stream().anyMatch(k -> k.endsWith("teacher_projections")), now.keySet().toString());
+        for (String k : now.keySet()) assertEquals(now.get(k), ahead.get(k), k + " announced or not");
+        Map<String, INDArray> second = d.feed(new org.beatgan.core.train.Batch(x2, null, 6));
+        // a step other than the one announced (its iteration seeds the directions) is computed afresh
+        Map<String, INDArray> other = d.feed(new org.beatgan.core.train.Batch(x2, null, 7));
+        d.teacher().prefetch(false);
+        Map<String, INDArray> plain6 = d.feed(new org.beatgan.core.train.Batch(x2, null, 6));
+        Map<String, INDArray> plain7 = d.feed(new org.beatgan.core.train.Batch(x2, null, 7));
+        for (String k : now.keySet()) {
+            assertEquals(plain6.get(k), second.get(k), k + " of iteration 6");
+            assertEquals(plain7.get(k), other.get(k), k + " of iteration 7");
+            assertNotEquals(plain6.get(k), plain7.get(k), k + ": the iteration seeds the probes");
+        }
+    }
+
+    @Test
     void sobolevFdsKernelGradientIsTheDerivativeOfItsValue() throws Exception {
         BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
         BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);

@@ -331,6 +331,16 @@ public final class BenchCommand implements Callable<Integer> {
                 List.of(new Distiller(teacher, contrasted, crd, trainingSet, 0)));
         int[] indices = java.util.stream.IntStream.range(0, (int) x.size(0)).map(i -> i * 61 % trainingSet).toArray();
         s.put("train_distill_crd", speed(TrainingSpeed.measure(ct, x, indices, warmup, steps), threads));
+        // terms on D's logit (the zoo's settings): D's step takes their gradient there
+        for (String[] row : new String[][]{
+                {"train_distill_st", "{loss: st, weight: 1, params: {T: 4}, inputs: {logits: discriminator}}"},
+                {"train_distill_irg", "{loss: irg, weight: 1, inputs: {feats: [G/enc/act4, G/enc/act5], emb: G/latent, "
+                        + "logits: discriminator}}"}}) {
+            BeatGanGraph g = BeatGanGraphBuilder.build(BeatGanConfig.of(nc, 50, 8, 8), 3);
+            List<DistillTermSpec> term = List.of(yaml.treeToValue(yaml.readTree(row[1]), DistillTermSpec.class));
+            BeatGanTrainer t = new BeatGanTrainer(g, tc, List.of(new Distiller(teacher, g, term)));
+            s.put(row[0], speed(TrainingSpeed.measure(t, x, warmup, steps), threads));
+        }
         return s;
     }
 

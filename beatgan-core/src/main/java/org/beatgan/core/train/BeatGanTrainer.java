@@ -164,10 +164,14 @@ public final class BeatGanTrainer implements ObservableTraining {
         this.dReinits = dReinits;
     }
 
-    /** Announces the beats of a coming step to the extensions ({@link LossExtension#upcoming}). */
+    /**
+     * Announces the beats of the next step (the one after the step about to run) to the
+     * extensions ({@link LossExtension#upcoming(Batch)}, with that step's iteration).
+     */
     public void upcoming(INDArray beats) {
+        Batch next = new Batch(beats, null, iteration + 1);
         for (LossExtension e : extensions) {
-            e.upcoming(beats);
+            e.upcoming(next);
         }
     }
 

@@ -25,12 +25,16 @@ final class DirectStepEngine implements BeatGanStepEngine {
     private final BeatGanGraph graph;
     private final DirectTrainingStep step;
     private final List<DetachedTerms> terms;
+    /** The terms among {@link #terms} that read D's logit: their gradient there trains D in D's step. */
+    private final List<DetachedTerms> onLogit;
     private final List<String> gVariables;
 
-    private DirectStepEngine(BeatGanGraph graph, List<DetachedTerms> terms, List<String> gVariables) {
+    private DirectStepEngine(BeatGanGraph graph, List<DetachedTerms> terms, List<DetachedTerms> onLogit,
+                             List<String> gVariables) {
         this.graph = graph;
         this.step = new DirectTrainingStep(graph);
         this.terms = List.copyOf(terms);
+        this.onLogit = List.copyOf(onLogit);
         this.gVariables = List.copyOf(gVariables);
     }
 
@@ -41,25 +45,33 @@ final class DirectStepEngine implements BeatGanStepEngine {
      */
     static Optional<DirectStepEngine> of(BeatGanGraph graph, List<LossExtension> extensions, List<String> gVariables) {
         List<DetachedTerms> detached = new java.util.ArrayList<>();
+        List<DetachedTerms> onLogit = new java.util.ArrayList<>();
         for (LossExtension e : extensions) {
             Optional<DetachedTerms> t = e.detachedTerms();
             if (t.isEmpty() || !t.get().outputs().containsAll(e.stepOutputs())) return Optional.empty();
             Set<String> readable = new LinkedHashSet<>(DirectTrainingStep.ACTIVATIONS);
             t.get().passes().forEach(scope -> readable.add(DirectTrainingStep.passScore(scope)));
+            // terms on D's logit are evaluated in D's step too: only stateless ones without passes
+            boolean readsLogit = t.get().activations().stream().anyMatch(DirectTrainingStep.DISCRIMINATOR_ACTIVATIONS::contains);
+            if (readsLogit && t.get().outputs().isEmpty() && t.get().passes().isEmpty() && e.stepOutputs().isEmpty()) {
+                readable.addAll(DirectTrainingStep.DISCRIMINATOR_ACTIVATIONS);
+                onLogit.add(t.get());
+            }
             if (!readable.containsAll(t.get().activations())) return Optional.empty();
             detached.add(t.get());
         }
-        return Optional.of(new DirectStepEngine(graph, detached, gVariables));
+        return Optional.of(new DirectStepEngine(graph, detached, onLogit, gVariables));
     }
 
     @Override
     public OutAndGrad discriminator(Map<String, INDArray> feed) {
-        return step.discriminator(feed.get(INPUT));
+        // the terms' values and other gradients here are discarded: G's step evaluates them again
+        return step.discriminator(feed.get(INPUT), onLogit.isEmpty() ? null : new TermsOnActivations(feed, onLogit));
     }
 
     @Override
     public OutAndGrad generator(Map<String, INDArray> feed) {
-        TermsOnActivations t = new TermsOnActivations(feed);
+        TermsOnActivations t = new TermsOnActivations(feed, terms);
         OutAndGrad g = step.generator(terms.isEmpty() ? null : t);
         Map<String, INDArray> outputs = new LinkedHashMap<>(g.getOutputs());
         outputs.putAll(t.outputs);
@@ -79,13 +91,15 @@ final class DirectStepEngine implements BeatGanStepEngine {
     }
 
     /** Every extension's detached terms as one set of activation terms for the step; keeps their outputs. */
-    private final class TermsOnActivations implements DirectTrainingStep.ActivationTerms {
+    private static final class TermsOnActivations implements DirectTrainingStep.ActivationTerms {
         private final Map<String, INDArray> feed;
+        private final List<DetachedTerms> terms;
         final Map<String, INDArray> outputs = new LinkedHashMap<>();
         final Map<String, INDArray> variableGradients = new LinkedHashMap<>();
 
-        TermsOnActivations(Map<String, INDArray> feed) {
+        TermsOnActivations(Map<String, INDArray> feed, List<DetachedTerms> terms) {
             this.feed = feed;
+            this.terms = terms;
         }
 
         @Override

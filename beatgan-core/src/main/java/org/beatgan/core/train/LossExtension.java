@@ -26,6 +26,15 @@ public interface LossExtension {
     default void upcoming(INDArray beats) {
     }
 
+    /**
+     * {@link #upcoming(INDArray)} with what a trainer knows of the coming step: its iteration (the
+     * trainer's step counter after the current step), for work seeded per step; no dataset
+     * indices. By default the beats alone.
+     */
+    default void upcoming(Batch next) {
+        upcoming(next.x());
+    }
+
     /** Trainable variables owned by the extension (adapters), trained with G's optimizer. */
     List<String> trainableVariables();
 

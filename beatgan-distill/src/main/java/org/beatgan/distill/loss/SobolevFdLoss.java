@@ -179,8 +179,38 @@ public final class SobolevFdLoss implements DistillationLoss, ScoreProbe {
             return inputs;
         }
 
+        /** Probes started on the teacher's thread for announced steps, by iteration (at most two). */
+        private final Map<Long, Announced> announced = new java.util.LinkedHashMap<>();
+
+        private record Announced(INDArray beats, java.util.concurrent.Future<Map<String, INDArray>> probes) {
+        }
+
+        /** The 128 teacher scores of a step's probes (~60 ms) start during the step before it. */
+        @Override
+        public void upcoming(Batch next) {
+            if (!teacher.prefetching() || next.iteration() < 0) return;
+            while (announced.size() >= 2) announced.remove(announced.keySet().iterator().next());
+            announced.put(next.iteration(), new Announced(next.x(), teacher.onTeacherThread(() -> probes(next))));
+        }
+
         @Override
         public Map<String, INDArray> feed(Batch batch) {
+            Announced a = announced.remove(batch.iteration());
+            java.util.concurrent.Future<Map<String, INDArray>> f = a != null && a.beats() == batch.x() ? a.probes()
+                    : teacher.onTeacherThread(() -> probes(batch));
+            try {
+                return f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(id + ": interrupted while the teacher scored the probes", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                throw new IllegalStateException(id + ": the teacher's probe scores failed: " + e.getCause(), e.getCause());
+            }
+        }
+
+        /** The step's probe beats (seeded by its iteration) and the teacher's projections on them. */
+        private Map<String, INDArray> probes(Batch batch) {
             INDArray x = batch.firstBeats(beats).castTo(dtype);
             INDArray d = CentralDifferences.gaussian(new long[]{directions, x.size(0), config.nc(), config.isize()},
                     seed * 1_000_003L + batch.iteration(), dtype);

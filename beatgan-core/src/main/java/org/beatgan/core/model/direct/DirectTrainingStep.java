@@ -43,6 +43,13 @@ public final class DirectTrainingStep {
     /** The generator activations that {@link ActivationTerms} can read (the graph's names). */
     public static final Set<String> ACTIVATIONS = BeatGanArchitecture.generatorActivations();
 
+    /**
+     * D's activations that {@link ActivationTerms} can read too: D's logit on the beats
+     * ({@code D/logit}, (B)). A term on it trains D in D's step (its gradient flows into D's
+     * weights, as the graph's D gradient of every loss term does) and reads D's current logit in G's step.
+     */
+    public static final Set<String> DISCRIMINATOR_ACTIVATIONS = Set.of(D_LOGIT);
+
     /** Further terms of G's loss that are functions of named generator activations (distillation terms). */
     public interface ActivationTerms {
 
@@ -100,6 +107,15 @@ public final class DirectTrainingStep {
      * beats for {@link #generator}.
      */
     public OutAndGrad discriminator(INDArray x) {
+        return discriminator(x, null);
+    }
+
+    /**
+     * {@link #discriminator(INDArray)} with further terms (or null) that read D's logit on the beats
+     * ({@link #DISCRIMINATOR_ACTIVATIONS}) and generator activations: their gradient at the logit
+     * joins D's backward pass; their other gradients are G's step's business.
+     */
+    public OutAndGrad discriminator(INDArray x, ActivationTerms terms) {
         graph.checkInput(x);
         Plan p = plan(x.size(0));
         p.g.forward(x);
@@ -123,6 +139,10 @@ public final class DirectTrainingStep {
         lossReal /= b;
         lossFake /= b;
         p.realLogit.grad().assign(column(gReal, p.realLogit.grad()));
+        if (terms != null) {
+            INDArray logitGrad = termGradients(p, terms, Map.of(), p.realLogit.value()).get(D_LOGIT);
+            if (logitGrad != null) p.realLogit.grad().addi(logitGrad.reshape(p.realLogit.grad().shape()));
+        }
         p.fakeLogit.grad().assign(column(gFake, p.fakeLogit.grad()));
         p.real.tape().runBackward();
         p.fake.tape().runBackward();
@@ -180,7 +200,16 @@ public final class DirectTrainingStep {
         if (terms != null) {
             terms.extraPasses().forEach((scope, beats) -> passes.put(scope, extraPass(scope, beats)));
         }
-        Map<String, INDArray> extra = terms == null ? Map.of() : termGradients(p, terms, passes);
+        INDArray dLogit = null;
+        if (terms != null && terms.activations().contains(D_LOGIT)) {
+            // D's logit on the beats with D's weights as they are now, from the features just computed
+            p.realHead.tape().runForward();
+            dLogit = p.realHeadLogit.value();
+        }
+        Map<String, INDArray> extra = new LinkedHashMap<>();
+        if (terms != null) extra.putAll(termGradients(p, terms, passes, dLogit));
+        // a gradient at D's logit is D's (its step took it); none of it reaches G
+        extra.remove(D_LOGIT);
 
         double rec = squaredSum(p.g.error) / p.g.error.length();
         p.reconstructionGrad.run();
@@ -278,13 +307,18 @@ public final class DirectTrainingStep {
     }
 
     /** The terms' gradients by activation, checked against the activations' shapes and cast to the model's type. */
-    private Map<String, INDArray> termGradients(Plan p, ActivationTerms terms, Map<String, GeneratorOnBeats> passes) {
+    private Map<String, INDArray> termGradients(Plan p, ActivationTerms terms, Map<String, GeneratorOnBeats> passes,
+                                                INDArray dLogit) {
         Map<String, INDArray> acts = new LinkedHashMap<>();
         Map<String, GeneratorOnBeats> byScore = new LinkedHashMap<>();
         passes.forEach((scope, pass) -> byScore.put(passScore(scope), pass));
         for (String name : terms.activations()) {
             if (byScore.containsKey(name)) {
                 acts.put(name, byScore.get(name).score());
+                continue;
+            }
+            if (name.equals(D_LOGIT) && dLogit != null) {
+                acts.put(name, dLogit.reshape(dLogit.size(0)));
                 continue;
             }
             if (!ACTIVATIONS.contains(name)) {
@@ -372,6 +406,9 @@ public final class DirectTrainingStep {
         final PassBuilder adversarial;
         final Node realLogit;
         final Node fakeLogit;
+        /** D's head on {@link #realFeatures}' output (forward only): D's logit in G's step, for terms that read it. */
+        final PassBuilder realHead;
+        final Node realHeadLogit;
         final Node adversarialFeatures;
         /** D_feat(G(x)) - D_feat(x), and the ops writing it and the gradients. */
         final INDArray featureError;
@@ -391,6 +428,9 @@ public final class DirectTrainingStep {
 
             realFeatures = new PassBuilder(graph, false, StatisticsPass.D_REAL);
             Node realFeat = encoderLayers(realFeatures, realFeatures.input(input, null), "D");
+            realHead = new PassBuilder(graph, false, StatisticsPass.D_REAL);
+            realHeadLogit = layers(realHead, realHead.input(realFeat.value(), null),
+                    List.of(BeatGanArchitecture.discriminatorHead()));
             adversarial = new PassBuilder(graph, true, false, StatisticsPass.D_ADVERSARIAL);
             INDArray adversarialInputGrad = out.value().like();
             adversarialFeatures = encoderLayers(adversarial, adversarial.input(out.value(), adversarialInputGrad), "D");
@@ -418,7 +458,7 @@ public final class DirectTrainingStep {
 
         /** True while the graph still holds the parameter arrays this plan's ops were bound to. */
         boolean bindsCurrentParameters(BeatGanGraph graph) {
-            return bindsCurrent(graph, List.of(g.pass, real, fake, realFeatures, adversarial));
+            return bindsCurrent(graph, List.of(g.pass, real, fake, realFeatures, realHead, adversarial));
         }
     }
 
