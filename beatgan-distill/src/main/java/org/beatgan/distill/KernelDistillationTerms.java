@@ -5,6 +5,7 @@ import org.beatgan.core.model.direct.DirectTrainingStep;
 import org.beatgan.core.train.DetachedTerms;
 import org.beatgan.distill.loss.AttentionTransferLoss;
 import org.beatgan.distill.loss.CrdLoss;
+import org.beatgan.distill.loss.IrgLoss;
 import org.beatgan.distill.loss.ScoreProbe;
 import org.beatgan.distill.loss.KdLoss;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
@@ -22,7 +23,7 @@ import java.util.Set;
 
 /**
  * The detached terms of a distillation made only of KD (on BeatGAN's per-beat scores or on class
- * logits, a row per example), attention
+ * logits, a row per example), irg ({@link IrgLoss#kernel}), attention
  * transfer on maps of equal length, CRD (its embeddings' adapters, memory banks and step outputs)
  * and the losses that probe the student through a generator pass of their own ({@link ScoreProbe}:
  * {@code bss_score}, {@code sobolev_fd}), in float, evaluated by the losses' own kernels
@@ -58,6 +59,14 @@ final class KernelDistillationTerms implements DetachedTerms {
     }
 
     private final List<Crd> crd = new ArrayList<>();
+
+    /** irg: maps, embedding and logits (in each side's logits form) on {@link IrgLoss#kernel}. */
+    private record Irg(IrgLoss loss, double weight, String[] student, String[] teacher,
+                       DistillableModel.Logits.Form studentForm, DistillableModel.Logits.Form teacherForm,
+                       String raw, String weighted) {
+    }
+
+    private final List<Irg> irg = new ArrayList<>();
     private final Set<String> stepOutputs = new LinkedHashSet<>();
     private final Set<String> passes = new LinkedHashSet<>();
     private final List<Kd> kd = new ArrayList<>();
@@ -115,6 +124,22 @@ final class KernelDistillationTerms implements DetachedTerms {
                 k.activations.add(t.student());
                 kernelAdapters.addAll(crdLoss.adapterNames());
                 k.stepOutputs.addAll(crdLoss.stepOutputNames());
+            } else if (loss instanceof IrgLoss irgLoss && term.loss().equals("irg")
+                    && roles.keySet().equals(Set.of("feats", "emb", Tap.LOGITS)) && roles.get("feats").size() == 2
+                    && roles.get("emb").size() == 1 && roles.get(Tap.LOGITS).size() == 1) {
+                List<Tap> feats = roles.get("feats");
+                if (!IrgLoss.kernelServes(studentShapes.get(feats.get(0).student()), studentShapes.get(feats.get(1).student()))
+                        || !IrgLoss.kernelServes(teacherShapes.get(feats.get(0).teacher()),
+                        teacherShapes.get(feats.get(1).teacher()))) {
+                    return Optional.empty();
+                }
+                Tap emb = roles.get("emb").get(0);
+                Tap logits = roles.get(Tap.LOGITS).get(0);
+                String[] st = {feats.get(0).student(), feats.get(1).student(), emb.student(), logits.student()};
+                String[] te = {feats.get(0).teacher(), feats.get(1).teacher(), emb.teacher(), logits.teacher()};
+                k.irg.add(new Irg(irgLoss, inFloat(term.weight()), st, te, logits.studentForm(), logits.teacherForm(),
+                        raw, weighted));
+                k.activations.addAll(List.of(st));
             } else if (loss instanceof ScoreProbe probe && roles.isEmpty()) {
                 String score = DirectTrainingStep.passScore(probe.passScope());
                 k.probes.add(new Probe(probe, inFloat(term.weight()), score, raw, weighted));
@@ -205,6 +230,22 @@ final class KernelDistillationTerms implements DetachedTerms {
             for (int i = 0; i < g.length; i++) into[i] += (float) (term.weight() * g[i]);
             put(outputs, term.raw(), term.weighted(), value, term.weight());
         }
+        for (Irg term : irg) {
+            String[] st = term.student();
+            String[] te = term.teacher();
+            INDArray sz = activationValues.get(st[3]);
+            IrgLoss.Step step = term.loss().kernel(activationValues.get(st[0]), activationValues.get(st[1]),
+                    activationValues.get(st[2]), asLogits(sz, term.studentForm()),
+                    teacher(feed, te[0]), teacher(feed, te[1]), teacher(feed, te[2]),
+                    asLogits(teacher(feed, te[3]), term.teacherForm()));
+            INDArray[] g = {step.earlier(), step.later(), step.emb(), fromLogits(step.logits(), term.studentForm(), sz)};
+            for (int i = 0; i < 4; i++) {
+                float[] into = grads.get(st[i]);
+                double[] gi = g[i].reshape(g[i].length()).toDoubleVector();
+                for (int j = 0; j < gi.length; j++) into[j] += (float) (term.weight() * gi[j]);
+            }
+            put(outputs, term.raw(), term.weighted(), step.value(), term.weight());
+        }
         for (At term : at) {
             double value = 0;
             for (String[] pair : term.pairs()) {
@@ -219,6 +260,23 @@ final class KernelDistillationTerms implements DetachedTerms {
         grads.forEach((a, g) -> gradients.put(a, Nd4j.createFromArray(g).reshape(activationValues.get(a).shape())));
         gradients.putAll(variableGradients);
         return new OutAndGrad(outputs, gradients);
+    }
+
+    /** A tapped activation as the logits a loss reads ({@code LogitSources}): (B, N), [z, 0] per example, or (1, B). */
+    private static INDArray asLogits(INDArray v, DistillableModel.Logits.Form form) {
+        long b = v.size(0);
+        return switch (form) {
+            case FLATTEN -> v.reshape(b, v.length() / b);
+            case BINARY -> Nd4j.concat(1, v.reshape(b, 1), Nd4j.zeros(v.dataType(), b, 1));
+            case BATCH_AS_CLASSES -> v.reshape(1, v.length());
+        };
+    }
+
+    /** d loss / d activation from d loss / d the logits of {@link #asLogits}. */
+    private static INDArray fromLogits(INDArray g, DistillableModel.Logits.Form form, INDArray activation) {
+        INDArray own = form == DistillableModel.Logits.Form.BINARY
+                ? g.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(0)) : g;
+        return own.dup().reshape(activation.shape());
     }
 
     private static INDArray teacher(Map<String, INDArray> feed, String activation) {

@@ -78,6 +78,44 @@ class DetachedTermsKernelTest {
     }
 
     @Test
+    void irgOnItsKernelMatchesItsGraph() throws Exception {
+        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 50, 16, 16), 1);
+        for (String spec : List.of(
+                "{name: irg, loss: irg, weight: 2, inputs: {feats: [G/enc/act4, G/enc/act5], emb: G/latent, logits: discriminator}}",
+                // equal channels and lengths (no pooling, no channel pairs), logits flattened
+                "{name: irg, loss: irg, weight: 1, params: {w_vert: 1}, inputs: {feats: [G/enc/act5, G/enc/act5], emb: G/latent, logits: score}}")) {
+            BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 50, 4, 4), 2);
+            Distiller d = new Distiller(teacher, student, List.of(term(spec)));
+            DetachedTerms kernels = d.detachedTerms().orElseThrow();
+            DetachedTerms graph = d.graphDetachedTerms().orElseThrow();
+            assertInstanceOf(KernelDistillationTerms.class, kernels, spec);
+            assertEquals(graph.activations(), kernels.activations());
+            Nd4j.getRandom().setSeed(11);
+            INDArray x = Nd4j.rand(DataType.FLOAT, 12, 1, 320).muli(2).subi(1);
+            String[] names = kernels.activations().toArray(String[]::new);
+            Map<String, INDArray> acts = new HashMap<>(student.activations(x, names));
+            Map<String, INDArray> feed = new HashMap<>();
+            teacher.activations(x, names).forEach((k, v) -> feed.put(Distiller.TEACHER_PREFIX + k, v));
+            // logits far apart, so the vertex term is not round-off
+            acts.put(names[names.length - 1], Nd4j.randn(DataType.FLOAT, acts.get(names[names.length - 1]).shape()));
+            OutAndGrad a = kernels.evaluate(feed, acts);
+            OutAndGrad b = graph.evaluate(feed, acts);
+            for (String out : d.loggedTerms().values()) {
+                double vb = b.getOutputs().get(out).getDouble(0);
+                assertTrue(vb > 0, out);
+                assertEquals(vb, a.getOutputs().get(out).getDouble(0), 1e-4 * vb, spec + " " + out);
+            }
+            for (String act : kernels.activations()) {
+                INDArray gb = b.getGradients().get(act);
+                double scale = gb.amaxNumber().doubleValue();
+                assertTrue(scale > 0, act + ": a gradient to compare");
+                double diff = a.getGradients().get(act).sub(gb).amaxNumber().doubleValue();
+                assertTrue(diff <= 1e-3 * scale, spec + " " + act + ": max |kernel - graph| " + diff + " against " + scale);
+            }
+        }
+    }
+
+    @Test
     void kdOnClassLogitsOnKernelsMatchesItsGraph() throws Exception {
         ImageClassifierGraph teacher = ImageClassifierGraph.build(ClassifierSpec.lightNN(5), 1, 12, 12, DataType.FLOAT, 1);
         ImageClassifierGraph student = ImageClassifierGraph.build(ClassifierSpec.lightNN(5), 1, 12, 12, DataType.FLOAT, 2);

@@ -33,8 +33,12 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class DetachedTermsTest {
 
-    /** Terms that need the graph in double: discriminator logits (st, irg), training state (crd, probing losses; bss_score and sobolev_fd train on the direct step in float, DirectProbeTermsTest). */
-    private static final Set<String> GRAPH_ONLY = Set.of("st", "irg", "crd", "sobolev_fd", "lwm_fd", "bss_score");
+    /**
+     * Terms that need the graph in double: training state (crd, probing losses; bss_score and
+     * sobolev_fd train on the direct step in float, DirectProbeTermsTest). Terms on D's logit (st,
+     * irg) train on the direct step and are compared here too.
+     */
+    private static final Set<String> GRAPH_ONLY = Set.of("crd", "sobolev_fd", "lwm_fd", "bss_score");
 
     static Stream<Arguments> zooVariants() throws Exception {
         JsonNode zoo = Json.YAML.readTree(Path.of("..", "notebooks-config", "distill-zoo.yaml").toFile());
@@ -67,7 +71,6 @@ class DetachedTermsTest {
         BeatGanTrainer b = new BeatGanTrainer(viaGraph, cfg.withStepEngine(TrainingConfig.StepEngine.GRAPH), List.of(graph));
         assertEquals(!GRAPH_ONLY.contains(name), a.usesDirectStep(), name + ": direct step");
         // the distiller detaches what it can; only the trainer decides whether its step can feed them
-        // (st and irg detach, but read D's logit, which the direct step does not compute)
         if (!GRAPH_ONLY.contains(name)) {
             assertTrue(direct.detachedTerms().isPresent(), name + ": detached terms");
         }

@@ -7,7 +7,10 @@ import org.beatgan.distill.Tensor;
 import org.beatgan.distill.ops.DistillOps;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.List;
 import java.util.Set;
@@ -95,6 +98,166 @@ public final class IrgLoss implements DistillationLoss {
         SDVariable d = sd.math().square(DistillOps.flatten(sd, f1).sub(DistillOps.flatten(sd, f2))).sum(1);
         d = sd.math().max(d, sd.constant(Nd4j.scalar(d.dataType(), eps)));
         return DistillOps.safeDiv(sd, d, DistillOps.maxAll(sd, d));
+    }
+
+    /**
+     * The student's gradients and the value of {@link #kernel}: d loss / d each student input, in
+     * its own shape (before the weight).
+     */
+    public record Step(double value, INDArray earlier, INDArray later, INDArray emb, INDArray logits) {
+    }
+
+    /**
+     * Whether {@link #kernel} serves these per-example shapes (batch axis included): two (B, C, L)
+     * maps per side whose earlier map pools to the later one's length and has its channels or half.
+     */
+    public static boolean kernelServes(long[] earlier, long[] later) {
+        return earlier.length == 3 && later.length == 3 && earlier[2] >= later[2]
+                && (earlier[1] == later[1] || 2 * earlier[1] == later[1]);
+    }
+
+    /**
+     * The loss and the student's gradients outside any graph, in double, for the taps as
+     * {@link #build} reads them: maps (B, C, L) ({@link #kernelServes}), the embedding (B, ...) and
+     * the logits as the loss sees them (B, K) (a caller turns a model's logits form into these).
+     * The same formulas as the graph: the edges' squared distances floored at eps, masked on the
+     * diagonal and scaled by their maximum (floored at eps), the transformation's per-sample
+     * distances floored at eps over their maximum, maxima sharing their gradient among ties.
+     */
+    public Step kernel(INDArray s0, INDArray s1, INDArray se, INDArray sz,
+                       INDArray t0, INDArray t1, INDArray te, INDArray tz) {
+        INDArray zs = d(sz);
+        INDArray zt = d(tz);
+        double vert = mse(zs, zt);
+        INDArray dz = zs.sub(zt).muli(2.0 / zs.length());
+        double edge = 0;
+        INDArray[] dEdge = new INDArray[3];
+        INDArray[] students = {se, s0, s1};
+        INDArray[] teachers = {te, t0, t1};
+        for (int i = 0; i < 3; i++) {
+            INDArray xs = flat(students[i]);
+            INDArray rt = edgeMatrix(flat(teachers[i]), null, null);
+            INDArray[] grad = new INDArray[1];
+            INDArray rs = edgeMatrix(xs, null, null);
+            edge += mse(rs, rt) / 3;
+            INDArray g = rs.sub(rt).muli(2.0 / rs.length() / 3);
+            edgeMatrix(xs, g, grad);
+            dEdge[i] = grad[0].reshape(students[i].shape());
+        }
+        Tran ts = tran(d(s0), d(s1));
+        Tran tt = tran(d(t0), d(t1));
+        double tran = mse(ts.value, tt.value);
+        INDArray gTran = ts.value.sub(tt.value).muli(2.0 / ts.value.length());
+        INDArray[] dTran = ts.backward(gTran);
+        double value = wVert * vert + wEdge * edge + wTran * tran;
+        return new Step(value,
+                dEdge[1].muli(wEdge).addi(dTran[0].muli(wTran)),
+                dEdge[2].muli(wEdge).addi(dTran[1].muli(wTran)),
+                dEdge[0].muli(wEdge),
+                dz.muli(wVert).reshape(sz.shape()));
+    }
+
+    private static INDArray d(INDArray a) {
+        return a.castTo(DataType.DOUBLE).dup('c');
+    }
+
+    private static INDArray flat(INDArray a) {
+        return d(a).reshape(a.size(0), a.length() / a.size(0));
+    }
+
+    private static double mse(INDArray a, INDArray b) {
+        INDArray diff = a.sub(b);
+        return diff.mul(diff).sumNumber().doubleValue() / a.length();
+    }
+
+    /**
+     * The edge matrix of rows x, E / max(max E, eps) with E = max(pairwise squared distances, eps)
+     * off the diagonal; with {@code g} = d loss / d edge matrix, writes d loss / d x into {@code dx[0]}.
+     */
+    private INDArray edgeMatrix(INDArray x, INDArray g, INDArray[] dx) {
+        long b = x.size(0);
+        INDArray sq = x.mul(x).sum(true, 1);
+        INDArray dist = x.mmul(x.transpose()).muli(-2.0).addiColumnVector(sq).addiRowVector(sq.reshape(1, b));
+        INDArray offDiagonal = Nd4j.ones(DataType.DOUBLE, b, b).subi(Nd4j.eye(b).castTo(DataType.DOUBLE));
+        INDArray e = Transforms.max(dist, eps, true).muli(offDiagonal);
+        double maxE = e.maxNumber().doubleValue();
+        double m = Math.max(maxE, eps);
+        INDArray r = e.div(m);
+        if (g == null) return r;
+        // d/dE of E / m: g / m, and through m (when the maximum, not eps, is it) shared among ties
+        INDArray dE = g.div(m);
+        if (maxE > eps) {
+            INDArray ties = e.gte(maxE).castTo(DataType.DOUBLE);
+            double share = g.mul(e).sumNumber().doubleValue() / (m * m) / ties.sumNumber().doubleValue();
+            dE.subi(ties.muli(share));
+        }
+        // through the floor and the mask: where the distance itself is above eps, off the diagonal
+        INDArray h = dE.muli(dist.gt(eps).castTo(DataType.DOUBLE)).muli(offDiagonal);
+        INDArray hs = h.add(h.transpose());
+        // dist_ij = sq_i + sq_j - 2 x_i.x_j: d/dx_i = 2 x_i sum_j (h_ij + h_ji) - 2 sum_j (h_ij + h_ji) x_j
+        dx[0] = x.mulColumnVector(hs.sum(true, 1)).muli(2.0).subi(hs.mmul(x).muli(2.0));
+        return r;
+    }
+
+    /** The transformation term's per-sample distances over their maximum, with what its backward needs. */
+    private final class Tran {
+        final INDArray value;
+        private final INDArray diff;
+        private final INDArray distance;
+        private final double max;
+        private final INDArray pool;
+        private final boolean pairs;
+        private final long[] shape0;
+        private final long[] shape1;
+
+        Tran(INDArray value, INDArray diff, INDArray distance, double max, INDArray pool, boolean pairs,
+             long[] shape0, long[] shape1) {
+            this.value = value;
+            this.diff = diff;
+            this.distance = distance;
+            this.max = max;
+            this.pool = pool;
+            this.pairs = pairs;
+            this.shape0 = shape0;
+            this.shape1 = shape1;
+        }
+
+        /** d loss / d (earlier map, later map) for d loss / d value = {@code g} (B). */
+        INDArray[] backward(INDArray g) {
+            INDArray floored = Transforms.max(distance, eps, true);
+            INDArray dD = g.div(max);
+            INDArray ties = floored.gte(max).castTo(DataType.DOUBLE);
+            double share = g.mul(floored).sumNumber().doubleValue() / (max * max) / ties.sumNumber().doubleValue();
+            dD.subi(ties.muli(share)).muli(distance.gt(eps).castTo(DataType.DOUBLE));
+            long b = shape0[0];
+            // d distance_b / d f0' = 2 (f0' - f1'), d / d f1' = -2 (f0' - f1')
+            INDArray dF = diff.mulColumnVector(dD.reshape(b, 1)).muli(2.0);
+            long c0 = pairs ? shape1[1] / 2 : shape1[1];
+            INDArray df0 = dF.reshape(b * c0, shape1[2]);
+            INDArray d0 = pool == null ? df0 : df0.mmul(pool.transpose());
+            INDArray d1 = dF.neg().reshape(b, c0, 1, shape1[2]);
+            INDArray d1Full = pairs ? Nd4j.concat(2, d1, d1).muli(0.5).reshape(shape1) : d1.reshape(shape1);
+            return new INDArray[]{d0.reshape(shape0), d1Full};
+        }
+    }
+
+    private Tran tran(INDArray f0, INDArray f1) {
+        long b = f0.size(0);
+        long[] shape0 = f0.shape();
+        long[] shape1 = f1.shape();
+        INDArray pool = null;
+        INDArray p0 = f0;
+        if (shape0[2] > shape1[2]) {
+            pool = DistillOps.poolMatrix(shape0[2], shape1[2], DataType.DOUBLE);
+            p0 = f0.reshape(shape0[0] * shape0[1], shape0[2]).mmul(pool).reshape(shape0[0], shape0[1], shape1[2]);
+        }
+        boolean pairs = shape0[1] < shape1[1];
+        INDArray p1 = pairs ? f1.reshape(b, shape1[1] / 2, 2, shape1[2]).mean(2) : f1;
+        INDArray diff = p0.reshape(b, p0.length() / b).sub(p1.reshape(b, p1.length() / b));
+        INDArray distance = diff.mul(diff).sum(1);
+        INDArray floored = Transforms.max(distance, eps, true);
+        double max = floored.maxNumber().doubleValue();
+        return new Tran(floored.div(max), diff, distance, max, pool, pairs, shape0, shape1);
     }
 
     /** f'[:, c] = (f[:, 2c] + f[:, 2c+1]) / 2. */
