@@ -3,6 +3,7 @@ package org.beatgan.distill;
 import org.beatgan.core.model.DistillableModel;
 import org.beatgan.core.model.direct.DirectTrainingStep;
 import org.beatgan.core.train.DetachedTerms;
+import org.beatgan.distill.loss.ActivationProbe;
 import org.beatgan.distill.loss.AttentionTransferLoss;
 import org.beatgan.distill.loss.CrdLoss;
 import org.beatgan.distill.loss.IrgLoss;
@@ -23,7 +24,8 @@ import java.util.Set;
 
 /**
  * The detached terms of a distillation made only of KD (on BeatGAN's per-beat scores or on class
- * logits, a row per example), irg ({@link IrgLoss#kernel}), attention
+ * logits, a row per example), irg ({@link IrgLoss#kernel}), lwm_fd ({@link ActivationProbe#kernel}, on a
+ * further pass of G's remainder from its encoder activation, {@link #activationPassScopes}), attention
  * transfer on maps of equal length, CRD (its embeddings' adapters, memory banks and step outputs)
  * and the losses that probe the student through a generator pass of their own ({@link ScoreProbe}:
  * {@code bss_score}, {@code sobolev_fd}), in float, evaluated by the losses' own kernels
@@ -67,6 +69,12 @@ final class KernelDistillationTerms implements DetachedTerms {
     }
 
     private final List<Irg> irg = new ArrayList<>();
+
+    /** lwm_fd: a loss on a further pass of G's remainder from an encoder activation, and the activation. */
+    private record FromActivation(ActivationProbe loss, double weight, String score, String raw, String weighted) {
+    }
+
+    private final List<FromActivation> fromActivations = new ArrayList<>();
     private final Set<String> stepOutputs = new LinkedHashSet<>();
     private final Set<String> passes = new LinkedHashSet<>();
     private final List<Kd> kd = new ArrayList<>();
@@ -140,6 +148,11 @@ final class KernelDistillationTerms implements DetachedTerms {
                 k.irg.add(new Irg(irgLoss, inFloat(term.weight()), st, te, logits.studentForm(), logits.teacherForm(),
                         raw, weighted));
                 k.activations.addAll(List.of(st));
+            } else if (loss instanceof ActivationProbe probe && roles.isEmpty()) {
+                String score = DirectTrainingStep.passScore(probe.passScope());
+                k.fromActivations.add(new FromActivation(probe, inFloat(term.weight()), score, raw, weighted));
+                k.activations.add(probe.layer());
+                k.activations.add(score);
             } else if (loss instanceof ScoreProbe probe && roles.isEmpty()) {
                 String score = DirectTrainingStep.passScore(probe.passScope());
                 k.probes.add(new Probe(probe, inFloat(term.weight()), score, raw, weighted));
@@ -176,6 +189,21 @@ final class KernelDistillationTerms implements DetachedTerms {
     @Override
     public Set<String> passes() {
         return passes;
+    }
+
+    @Override
+    public Set<String> activationPassScopes() {
+        Set<String> scopes = new LinkedHashSet<>();
+        fromActivations.forEach(t -> scopes.add(t.loss().passScope()));
+        return scopes;
+    }
+
+    @Override
+    public DirectTrainingStep.ActivationPass activationPass(String scope, Map<String, INDArray> feed) {
+        for (FromActivation term : fromActivations) {
+            if (term.loss().passScope().equals(scope)) return term.loss().pass(feed);
+        }
+        return DetachedTerms.super.activationPass(scope, feed);
     }
 
     @Override
@@ -228,6 +256,18 @@ final class KernelDistillationTerms implements DetachedTerms {
             double value = term.loss().scoreKernel(s, feed, g);
             float[] into = grads.get(term.score());
             for (int i = 0; i < g.length; i++) into[i] += (float) (term.weight() * g[i]);
+            put(outputs, term.raw(), term.weighted(), value, term.weight());
+        }
+        for (FromActivation term : fromActivations) {
+            INDArray[] g = new INDArray[2];
+            double value = term.loss().kernel(activationValues.get(term.score()),
+                    activationValues.get(term.loss().layer()), feed, g);
+            String[] names = {term.score(), term.loss().layer()};
+            for (int i = 0; i < 2; i++) {
+                float[] into = grads.get(names[i]);
+                double[] gi = g[i].reshape(g[i].length()).toDoubleVector();
+                for (int j = 0; j < gi.length; j++) into[j] += (float) (term.weight() * gi[j]);
+            }
             put(outputs, term.raw(), term.weighted(), value, term.weight());
         }
         for (Irg term : irg) {

@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The probing losses on the direct step (their formulas on {@code ScoreProbe.scoreKernel}, the
- * student's scores of their own beats from a further generator pass of the direct step) against
+ * student's scores of their own beats from a further generator pass of the direct step; lwm_fd's
+ * on {@code ActivationProbe.kernel}, from a pass of G's remainder after an encoder activation) against
  * the same training through the student graph, in float: the same losses step by step and the same
  * weights after; and each kernel's gradient against its value's central differences.
  */
@@ -37,7 +38,7 @@ class DirectProbeTermsTest {
                         "distill_sob"));
     }
 
-    @ParameterizedTest(name = "{1}")
+    @ParameterizedTest(name = "{0}")
     @MethodSource("probes")
     void aProbingTermOnTheDirectStepTrainsLikeTheGraph(String spec, String logged) throws Exception {
         List<DistillTermSpec> terms = List.of(Json.YAML.treeToValue(Json.YAML.readTree(spec), DistillTermSpec.class));
@@ -131,6 +132,105 @@ class DirectProbeTermsTest {
             double numeric = (loss.scoreKernel(up, feed, new double[s.length])
                     - loss.scoreKernel(down, feed, new double[s.length])) / (2 * h);
             assertEquals(numeric, g[i], 1e-6 * Math.max(1, Math.abs(numeric)), "d loss / d s_" + i);
+        }
+    }
+
+    /**
+     * lwm_fd on the direct step (a pass of G's remainder after an encoder activation on its
+     * perturbed copies) gives G the graph's gradients. One step, not three trainings: its channel
+     * weights are central differences of float scores over 2h, so the two engines' float rounding
+     * (equal in double to ~1e-7 of the largest gradient, measured) reaches ~1e-3 of a gradient and
+     * Adam's normalised steps carry it on; a missing part of the gradient is far larger.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"G/enc/act2", "G/enc/act4"})
+    void lwmFdOnTheDirectStepGivesGTheGraphsGradients(String layer) throws Exception {
+        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
+        BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
+        Distiller d = new Distiller(teacher, student, List.of(Json.YAML.treeToValue(Json.YAML.readTree(
+                "{name: lwm, loss: lwm_fd, weight: 10, params: {layer: " + layer + ", beats: 3}}"),
+                DistillTermSpec.class)), 16, 0);
+        org.beatgan.core.train.DetachedTerms k = d.detachedTerms().orElseThrow();
+        assertInstanceOf(KernelDistillationTerms.class, k);
+        assertTrue(new BeatGanTrainer(student, TrainingConfig.defaults(), List.of(d)).usesDirectStep());
+        student.setTrainingMode(true);
+        Nd4j.getRandom().setSeed(17);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, 1, 320).muli(2).subi(1);
+        Map<String, INDArray> feed = new java.util.HashMap<>(d.feed(new org.beatgan.core.train.Batch(x, null, 0)));
+        feed.put(org.beatgan.core.model.ActivationNames.INPUT, x);
+        List<String> gv = student.paramNames(BeatGanGraph.Network.G);
+        Map<String, INDArray> graph = student.sameDiff().calculateGradients(feed, gv);
+        org.beatgan.core.model.direct.DirectTrainingStep step = new org.beatgan.core.model.direct.DirectTrainingStep(student);
+        step.discriminator(x);
+        Map<String, INDArray> termOutputs = new java.util.HashMap<>();
+        Map<String, INDArray> direct = step.generator(new org.beatgan.core.model.direct.DirectTrainingStep.ActivationTerms() {
+            @Override
+            public java.util.Set<String> activations() {
+                return k.activations();
+            }
+
+            @Override
+            public Map<String, org.beatgan.core.model.direct.DirectTrainingStep.ActivationPass> activationPasses() {
+                Map<String, org.beatgan.core.model.direct.DirectTrainingStep.ActivationPass> m = new java.util.LinkedHashMap<>();
+                k.activationPassScopes().forEach(scope -> m.put(scope, k.activationPass(scope, feed)));
+                return m;
+            }
+
+            @Override
+            public Map<String, INDArray> gradients(Map<String, INDArray> acts) {
+                org.nd4j.autodiff.samediff.api.OutAndGrad r = k.evaluate(feed, acts);
+                termOutputs.putAll(r.getOutputs());
+                return r.getGradients();
+            }
+        }).getGradients();
+        double graphValue = student.sameDiff().output(feed, "distill/lwm/loss").get("distill/lwm/loss").getDouble(0);
+        assertTrue(graphValue > 0.01, "a term to compare: " + graphValue);
+        assertEquals(graphValue, termOutputs.get("distill/lwm/loss").getDouble(0), 1e-3 * graphValue);
+        // the term's own share of G's gradient, to size the tolerance against
+        org.beatgan.core.model.direct.DirectTrainingStep plain = new org.beatgan.core.model.direct.DirectTrainingStep(student);
+        plain.discriminator(x);
+        Map<String, INDArray> withoutTerm = plain.generator().getGradients();
+        for (String v : gv) {
+            double termShare = direct.get(v).sub(withoutTerm.get(v)).amaxNumber().doubleValue();
+            double diff = graph.get(v).sub(direct.get(v)).amaxNumber().doubleValue();
+            assertTrue(diff < 0.01 * Math.max(termShare, 1e-6) + 1e-3 * graph.get(v).amaxNumber().doubleValue(),
+                    layer + " " + v + ": |graph - direct| " + diff + ", the term's share " + termShare);
+        }
+    }
+
+    @Test
+    void lwmFdsKernelGradientIsTheDerivativeOfItsValue() throws Exception {
+        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
+        BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
+        Distiller d = new Distiller(teacher, student, List.of(Json.YAML.treeToValue(Json.YAML.readTree(
+                "{name: lwm, loss: lwm_fd, weight: 1, params: {layer: G/enc/act4, step: 0.05, beats: 2}}"),
+                DistillTermSpec.class)), 16, 0);
+        org.beatgan.distill.loss.LwmFdLoss loss = (org.beatgan.distill.loss.LwmFdLoss) d.losses().get("lwm");
+        Nd4j.getRandom().setSeed(3);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 4, 1, 320);
+        Map<String, INDArray> feed = d.feed(x);
+        INDArray a = student.activations(x, "G/enc/act4").get("G/enc/act4").castTo(DataType.DOUBLE);
+        long c = a.size(1);
+        INDArray scores = Nd4j.rand(DataType.DOUBLE, 2 * c * 2);
+        INDArray[] g = new INDArray[2];
+        double v = loss.kernel(scores, a, feed, g);
+        assertTrue(v > 0);
+        double h = 1e-6;
+        for (int i = 0; i < scores.length(); i += 3) {
+            INDArray up = scores.dup();
+            INDArray down = scores.dup();
+            up.putScalar(i, up.getDouble(i) + h);
+            down.putScalar(i, down.getDouble(i) - h);
+            double numeric = (loss.kernel(up, a, feed, new INDArray[2]) - loss.kernel(down, a, feed, new INDArray[2])) / (2 * h);
+            assertEquals(numeric, g[0].getDouble(i), 1e-6 * Math.max(1, Math.abs(numeric)), "d loss / d score_" + i);
+        }
+        for (long i = 0; i < a.length() / 2; i += 37) {   // the first two beats: the selected ones
+            INDArray up = a.dup();
+            INDArray down = a.dup();
+            up.putScalar(i, up.getDouble(i) + h);
+            down.putScalar(i, down.getDouble(i) - h);
+            double numeric = (loss.kernel(scores, up, feed, new INDArray[2]) - loss.kernel(scores, down, feed, new INDArray[2])) / (2 * h);
+            assertEquals(numeric, g[1].getDouble(i), 1e-6 * Math.max(1, Math.abs(numeric)), "d loss / d A_" + i);
         }
     }
 

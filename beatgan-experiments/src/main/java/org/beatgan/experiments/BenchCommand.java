@@ -331,8 +331,10 @@ public final class BenchCommand implements Callable<Integer> {
                 List.of(new Distiller(teacher, contrasted, crd, trainingSet, 0)));
         int[] indices = java.util.stream.IntStream.range(0, (int) x.size(0)).map(i -> i * 61 % trainingSet).toArray();
         s.put("train_distill_crd", speed(TrainingSpeed.measure(ct, x, indices, warmup, steps), threads));
-        // terms on D's logit (the zoo's settings): D's step takes their gradient there
+        // terms on D's logit (the zoo's settings): D's step takes their gradient there; lwm_fd (the
+        // zoo's settings): a pass of G's remainder after G/enc/act2 on its 2 C perturbed copies per beat
         for (String[] row : new String[][]{
+                {"train_distill_lwm_fd", "{loss: lwm_fd, weight: 10, params: {layer: G/enc/act2, beats: 8}}"},
                 {"train_distill_st", "{loss: st, weight: 1, params: {T: 4}, inputs: {logits: discriminator}}"},
                 {"train_distill_irg", "{loss: irg, weight: 1, inputs: {feats: [G/enc/act4, G/enc/act5], emb: G/latent, "
                         + "logits: discriminator}}"}}) {

@@ -47,4 +47,19 @@ public interface DetachedTerms {
     default INDArray passBeats(String scope, Map<String, INDArray> feed) {
         throw new IllegalStateException("These terms declare no generator pass '" + scope + "'");
     }
+
+    /**
+     * Scopes of further passes of the generator's remainder after one of its encoder activations,
+     * on inputs the terms make from that activation (lwm_fd's perturbed copies), whose per-row
+     * scores the terms read ({@code DirectTrainingStep.passScore(scope)}). None by default.
+     */
+    default Set<String> activationPassScopes() {
+        return Set.of();
+    }
+
+    /** Pass {@code scope} of {@link #activationPassScopes} for this step, from the extension's feed. */
+    default org.beatgan.core.model.direct.DirectTrainingStep.ActivationPass activationPass(String scope,
+                                                                                        Map<String, INDArray> feed) {
+        throw new IllegalStateException("These terms declare no generator pass from an activation '" + scope + "'");
+    }
 }

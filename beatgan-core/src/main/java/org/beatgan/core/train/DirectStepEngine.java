@@ -51,9 +51,11 @@ final class DirectStepEngine implements BeatGanStepEngine {
             if (t.isEmpty() || !t.get().outputs().containsAll(e.stepOutputs())) return Optional.empty();
             Set<String> readable = new LinkedHashSet<>(DirectTrainingStep.ACTIVATIONS);
             t.get().passes().forEach(scope -> readable.add(DirectTrainingStep.passScore(scope)));
+            t.get().activationPassScopes().forEach(scope -> readable.add(DirectTrainingStep.passScore(scope)));
             // terms on D's logit are evaluated in D's step too: only stateless ones without passes
             boolean readsLogit = t.get().activations().stream().anyMatch(DirectTrainingStep.DISCRIMINATOR_ACTIVATIONS::contains);
-            if (readsLogit && t.get().outputs().isEmpty() && t.get().passes().isEmpty() && e.stepOutputs().isEmpty()) {
+            if (readsLogit && t.get().outputs().isEmpty() && t.get().passes().isEmpty()
+                    && t.get().activationPassScopes().isEmpty() && e.stepOutputs().isEmpty()) {
                 readable.addAll(DirectTrainingStep.DISCRIMINATOR_ACTIVATIONS);
                 onLogit.add(t.get());
             }
@@ -120,6 +122,19 @@ final class DirectStepEngine implements BeatGanStepEngine {
                 }
             }
             return beats;
+        }
+
+        @Override
+        public Map<String, DirectTrainingStep.ActivationPass> activationPasses() {
+            Map<String, DirectTrainingStep.ActivationPass> out = new LinkedHashMap<>();
+            for (DetachedTerms t : terms) {
+                for (String scope : t.activationPassScopes()) {
+                    if (out.put(scope, t.activationPass(scope, feed)) != null) {
+                        throw new IllegalStateException("Two extensions' terms declare the generator pass '" + scope + "'");
+                    }
+                }
+            }
+            return out;
         }
 
         @Override

@@ -42,7 +42,7 @@ import java.util.Set;
  * remainder per beat), only the first {@code beats} beats of each (shuffled) batch. Params:
  * {@code layer} (G/enc/act2), {@code step} h (0.01), {@code beats} (8).
  */
-public final class LwmFdLoss implements DistillationLoss {
+public final class LwmFdLoss implements DistillationLoss, ActivationProbe {
 
     static final String STUDENT_CAM = "student_cam";
     static final String TEACHER_CAM = "teacher_cam";
@@ -74,9 +74,121 @@ public final class LwmFdLoss implements DistillationLoss {
         return List.of();
     }
 
+    /** The state of the term this loss built (its names), once {@link #createState} has run. */
+    private Probes probes;
+
     @Override
     public LossState createState(LossState.Context context) {
-        return new Probes(context);
+        probes = new Probes(context);
+        return probes;
+    }
+
+    @Override
+    public String passScope() {
+        return built().passScope;
+    }
+
+    @Override
+    public String layer() {
+        return layer;
+    }
+
+    private Probes built() {
+        if (probes == null) throw new IllegalStateException(id + ": no state yet (the loss was not built)");
+        return probes;
+    }
+
+    /**
+     * The pass of the first n beats (n: this step's selection): rows {@code A_b + h E_c} then
+     * {@code A_b - h E_c}, shift-major as the graph's, each scored against its beat.
+     */
+    @Override
+    public org.beatgan.core.model.direct.DirectTrainingStep.ActivationPass pass(Map<String, INDArray> feed) {
+        long n = ScoreProbe.fed(feed, built().selection, id).length();
+        return new org.beatgan.core.model.direct.DirectTrainingStep.ActivationPass() {
+            @Override
+            public String activation() {
+                return layer;
+            }
+
+            @Override
+            public INDArray input(INDArray a) {
+                long c = a.size(1);
+                long p = a.size(2);
+                INDArray selected = a.get(NDArrayIndex.interval(0, n), NDArrayIndex.all(), NDArrayIndex.all());
+                INDArray tiled = Nd4j.tile(selected.reshape(1, n, c, p), 2 * (int) c, 1, 1, 1);
+                INDArray shifts = Nd4j.tile(channelShifts(c, p, step, a.dataType()), 1, (int) n, 1, 1);
+                return tiled.addi(shifts).reshape(2 * c * n, c, p);
+            }
+
+            @Override
+            public INDArray targets(INDArray beats) {
+                INDArray selected = beats.get(NDArrayIndex.interval(0, n), NDArrayIndex.all(), NDArrayIndex.all());
+                long c = probes.channels;
+                return Nd4j.tile(selected.reshape(1, n, beats.size(1), beats.size(2)), 2 * (int) c, 1, 1, 1)
+                        .reshape(2 * c * n, beats.size(1), beats.size(2));
+            }
+
+            @Override
+            public INDArray activationGradient(INDArray inputGradient, INDArray a) {
+                long c = a.size(1);
+                long p = a.size(2);
+                INDArray d = Nd4j.zeros(inputGradient.dataType(), a.shape());
+                d.get(NDArrayIndex.interval(0, n), NDArrayIndex.all(), NDArrayIndex.all())
+                        .assign(inputGradient.reshape(2 * c, n, c, p).sum(0));
+                return d;
+            }
+        };
+    }
+
+    /**
+     * The graph's formula in double: channel weights w (n, C) as central differences of the scores
+     * over h, per position; cam = relu(sum_c w_c A_c), rows L2-normalised (norm floored at 1e-12),
+     * l1 against the teacher's normalised cam; gradients through w (to the scores) and through A.
+     */
+    @Override
+    public double kernel(INDArray scores, INDArray activation, Map<String, INDArray> feed, INDArray[] grads) {
+        long n = ScoreProbe.fed(feed, built().selection, id).length();
+        long c = activation.size(1);
+        long p = activation.size(2);
+        INDArray a = activation.get(NDArrayIndex.interval(0, n), NDArrayIndex.all(), NDArrayIndex.all())
+                .castTo(DataType.DOUBLE).dup('c');
+        INDArray sc = scores.castTo(DataType.DOUBLE).reshape(2 * c, n);
+        double scale = 1.0 / p / (2 * step);
+        // w[b, c] = (score(+h E_c) - score(-h E_c)) / (2 h p)
+        INDArray w = sc.get(NDArrayIndex.interval(0, c), NDArrayIndex.all())
+                .sub(sc.get(NDArrayIndex.interval(c, 2 * c), NDArrayIndex.all())).transpose().muli(scale);
+        INDArray z = a.mul(w.reshape(n, c, 1)).sum(1);
+        INDArray cam = Transforms.relu(z, true);
+        INDArray t = ScoreProbe.fed(feed, built().teacherCam, id).castTo(DataType.DOUBLE).reshape(n, p);
+        INDArray[] sNorm = normalised(cam);
+        INDArray tn = normalised(t)[0];
+        INDArray diff = sNorm[0].sub(tn);
+        double value = Transforms.abs(diff, true).sumNumber().doubleValue() / diff.length();
+        // d l1 / d ns = sign(ns - nt) / (n P); the derivative at 0 is 0
+        INDArray g = Transforms.sign(diff, true).divi(diff.length());
+        // through ns = cam / r, r = sqrt(max(sum cam^2, 1e-24)): (g - ns (ns . g)) / r where the floor is not hit
+        INDArray ns = sNorm[0];
+        INDArray r = sNorm[1];
+        INDArray dot = ns.mul(g).sum(true, 1).muli(sNorm[2]);
+        INDArray dCam = g.sub(ns.mulColumnVector(dot)).diviColumnVector(r);
+        INDArray dz = dCam.muli(z.gt(0).castTo(DataType.DOUBLE));
+        INDArray dw = a.mul(dz.reshape(n, 1, p)).sum(2);                 // (n, C)
+        INDArray dA = w.reshape(n, c, 1).mul(dz.reshape(n, 1, p));       // (n, C, P)
+        INDArray dScores = Nd4j.concat(0, dw.transpose(), dw.transpose().neg()).muli(scale);   // (2C, n)
+        grads[0] = dScores.reshape(scores.shape());
+        INDArray full = Nd4j.zeros(DataType.DOUBLE, activation.shape());
+        full.get(NDArrayIndex.interval(0, n), NDArrayIndex.all(), NDArrayIndex.all()).assign(dA);
+        grads[1] = full;
+        return value;
+    }
+
+    /** Rows over max(norm, 1e-12): the normalised rows, the norms used (n, 1), and 1 where the floor is not hit. */
+    private static INDArray[] normalised(INDArray x) {
+        INDArray sumSq = x.mul(x).sum(true, 1);
+        INDArray unfloored = sumSq.gt(1e-24).castTo(DataType.DOUBLE);
+        INDArray r = Transforms.sqrt(Transforms.max(sumSq, 1e-24, true), false);
+        return new INDArray[]{x.divColumnVector(r), r, unfloored};
     }
 
     @Override
@@ -94,6 +206,8 @@ public final class LwmFdLoss implements DistillationLoss {
         private final DataType dtype;
         private final String selection;
         private final String teacherCam;
+        private final String passScope;
+        private final long channels;
         private final Map<String, Tensor> inputs = new LinkedHashMap<>();
 
         Probes(Context ctx) {
@@ -113,7 +227,9 @@ public final class LwmFdLoss implements DistillationLoss {
             SDVariable shifts = sd.constant(ctx.prefix() + "channel_shifts", channelShifts(c, p, step, dtype));
             SDVariable probes = sd.reshape(sd.reshape(a, 1, -1, c, p).add(shifts), -1, c, p);
             SDVariable probeBeats = sd.reshape(sd.tile(sd.reshape(x, 1, -1, nc, len), 2 * (int) c, 1, 1, 1), -1, nc, len);
-            GeneratorPass pass = student.applyGeneratorFrom(ctx.prefix() + "probe", layer, probes, probeBeats);
+            passScope = ctx.prefix() + "probe";
+            channels = c;
+            GeneratorPass pass = student.applyGeneratorFrom(passScope, layer, probes, probeBeats);
             SDVariable w = CentralDifferences.differences(sd, pass.score(), (int) c, step, 1.0 / p, dtype);
             SDVariable cam = sd.nn().relu(sd.reshape(w, -1, c, 1).mul(a).sum(1), 0.0);
             inputs.put(STUDENT_CAM, new Tensor(cam, new long[]{-1, p}));

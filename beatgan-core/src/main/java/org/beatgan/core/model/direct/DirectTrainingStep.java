@@ -71,6 +71,33 @@ public final class DirectTrainingStep {
         default Map<String, INDArray> extraPasses() {
             return Map.of();
         }
+
+        /**
+         * Further passes of G's remainder after one of its encoder activations, on inputs made
+         * from that activation's values (lwm_fd's perturbed copies), by scope: their per-row scores
+         * are the activations {@link #passScore scope/G/score}; a term's gradient there flows back
+         * through the pass into the remainder's weights and, through the pass's input, into the
+         * activation. None by default.
+         */
+        default Map<String, ActivationPass> activationPasses() {
+            return Map.of();
+        }
+    }
+
+    /** A further pass of G from one of its encoder activations ({@link ActivationTerms#activationPasses}). */
+    public interface ActivationPass {
+
+        /** The encoder activation the pass starts after ({@code G/enc/act1} .. {@code G/enc/act5}). */
+        String activation();
+
+        /** The pass's input rows from this step's values of {@link #activation()} (a live array). */
+        INDArray input(INDArray activation);
+
+        /** The beats each input row's reconstruction is scored against, from this step's beats. */
+        INDArray targets(INDArray beats);
+
+        /** d loss / d activation from d loss / d the pass's input (the adjoint of {@link #input}). */
+        INDArray activationGradient(INDArray inputGradient, INDArray activation);
     }
 
     /** The activation name of the per-beat score of the further pass {@code scope} (as the graph names it). */
@@ -197,9 +224,14 @@ public final class DirectTrainingStep {
         p.realFeatures.tape().runForward();
         p.adversarial.tape().runForward();
         Map<String, GeneratorOnBeats> passes = new LinkedHashMap<>();
+        Map<String, ActivationPass> fromActivations = terms == null ? Map.of() : terms.activationPasses();
+        Map<String, GeneratorOnBeats> remainders = new LinkedHashMap<>();
         if (terms != null) {
             terms.extraPasses().forEach((scope, beats) -> passes.put(scope, extraPass(scope, beats)));
+            fromActivations.forEach((scope, ap) -> remainders.put(scope, remainderPass(scope, ap, p)));
         }
+        Map<String, GeneratorOnBeats> scored = new LinkedHashMap<>(passes);
+        scored.putAll(remainders);
         INDArray dLogit = null;
         if (terms != null && terms.activations().contains(D_LOGIT)) {
             // D's logit on the beats with D's weights as they are now, from the features just computed
@@ -207,9 +239,20 @@ public final class DirectTrainingStep {
             dLogit = p.realHeadLogit.value();
         }
         Map<String, INDArray> extra = new LinkedHashMap<>();
-        if (terms != null) extra.putAll(termGradients(p, terms, passes, dLogit));
+        if (terms != null) extra.putAll(termGradients(p, terms, scored, dLogit));
         // a gradient at D's logit is D's (its step took it); none of it reaches G
         extra.remove(D_LOGIT);
+        // a pass from an activation first: its input gradient joins that activation's in G's backward
+        Map<String, Map<String, INDArray>> remainderGradients = new LinkedHashMap<>();
+        remainders.forEach((scope, pass) -> {
+            INDArray g = extra.get(passScore(scope));
+            if (g == null) return;
+            ActivationPass ap = fromActivations.get(scope);
+            remainderGradients.put(scope, new LinkedHashMap<>(pass.backward(g)));
+            INDArray a = p.g.pass.named().get(ap.activation()).value();
+            INDArray da = ap.activationGradient(pass.inputGrad, a).castTo(a.dataType());
+            extra.merge(ap.activation(), da, INDArray::add);
+        });
 
         double rec = squaredSum(p.g.error) / p.g.error.length();
         p.reconstructionGrad.run();
@@ -236,6 +279,7 @@ public final class DirectTrainingStep {
             INDArray g = extra.get(passScore(scope));
             if (g != null) pass.backward(g).forEach((name, d) -> gradients.put(name, gradients.get(name).add(d)));
         });
+        remainderGradients.values().forEach(m -> m.forEach((name, d) -> gradients.put(name, gradients.get(name).add(d))));
 
         Map<String, INDArray> outputs = new LinkedHashMap<>();
         outputs.put(LOSS_G_REC, scalar(rec));
@@ -263,12 +307,37 @@ public final class DirectTrainingStep {
         return e;
     }
 
+    /** G's remainder passes from an activation, by scope and rows, built once like the plans. */
+    private final Map<String, GeneratorOnBeats> remainderPasses = new LinkedHashMap<>();
+
+    private GeneratorOnBeats remainderPass(String scope, ActivationPass ap, Plan p) {
+        INDArray in = ap.input(p.g.pass.named().get(ap.activation()).value());
+        INDArray targets = ap.targets(p.g.input);
+        String key = scope + "#" + in.size(0);
+        GeneratorOnBeats e = remainderPasses.get(key);
+        if (e == null || !e.bindsCurrentParameters(graph)) {
+            if (remainderPasses.size() > 8) remainderPasses.clear();
+            e = new GeneratorOnBeats(graph, in.size(0), ap.activation());
+            remainderPasses.put(key, e);
+        }
+        e.input.assign(in);
+        e.target.assign(targets);
+        e.pass.tape().runForward();
+        e.diff.run();
+        return e;
+    }
+
     /**
-     * G (trainable, training-mode batch norm) on beats bound once: the step's own pass and each
-     * further pass on a term's beats. {@link #error} is G(x) - x once {@link #diff} has run.
+     * G (trainable, training-mode batch norm) bound once: on beats (the step's own pass and each
+     * further pass on a term's beats), or its remainder after an encoder activation on rows of
+     * that activation's shape, scored against beats of their own (then with an input gradient).
+     * {@link #error} is G(input) - target once {@link #diff} has run.
      */
     private static final class GeneratorOnBeats {
         final INDArray input;
+        final INDArray target;
+        /** d loss / d input of a remainder pass after {@link #backward}; null on beats. */
+        final INDArray inputGrad;
         final PassBuilder pass;
         final Node out;
         final INDArray error;
@@ -277,10 +346,33 @@ public final class DirectTrainingStep {
         GeneratorOnBeats(BeatGanGraph graph, long batch) {
             BeatGanConfig c = graph.config();
             input = Nd4j.create(graph.dataType(), batch, c.nc(), c.isize());
+            target = input;
+            inputGrad = null;
             pass = new PassBuilder(graph, true, StatisticsPass.G);
             out = generatorLayers(pass, pass.input(input, null), c);
             error = out.value().like();
             diff = Tape.exec(new SubOp(out.value(), input, error));
+        }
+
+        /** G's layers after the encoder activation {@code after}, on {@code rows} inputs of its shape. */
+        GeneratorOnBeats(BeatGanGraph graph, long rows, String after) {
+            BeatGanConfig c = graph.config();
+            List<BeatGanArchitecture.Layer> all = BeatGanArchitecture.generator();
+            int start = -1;
+            for (int i = 0; i < all.size(); i++) {
+                if (after.equals(all.get(i).activationName())) start = i + 1;
+            }
+            if (start < 1 || !after.startsWith("G/enc/")) {
+                throw new IllegalArgumentException("A generator pass can start after an encoder activation, not '" + after + "'");
+            }
+            BeatGanArchitecture.Layer at = all.get(start - 1);
+            input = Nd4j.create(graph.dataType(), rows, at.out().applyAsLong(c), c.isize() >> start);
+            target = Nd4j.create(graph.dataType(), rows, c.nc(), c.isize());
+            inputGrad = input.like();
+            pass = new PassBuilder(graph, true, StatisticsPass.G);
+            out = layers(pass, pass.input(input, inputGrad), all.subList(start, all.size()));
+            error = out.value().like();
+            diff = Tape.exec(new SubOp(out.value(), target, error));
         }
 
         boolean bindsCurrentParameters(BeatGanGraph graph) {
@@ -309,6 +401,7 @@ public final class DirectTrainingStep {
     /** The terms' gradients by activation, checked against the activations' shapes and cast to the model's type. */
     private Map<String, INDArray> termGradients(Plan p, ActivationTerms terms, Map<String, GeneratorOnBeats> passes,
                                                 INDArray dLogit) {
+        // (passes: further passes on beats and from activations, by scope)
         Map<String, INDArray> acts = new LinkedHashMap<>();
         Map<String, GeneratorOnBeats> byScore = new LinkedHashMap<>();
         passes.forEach((scope, pass) -> byScore.put(passScore(scope), pass));
