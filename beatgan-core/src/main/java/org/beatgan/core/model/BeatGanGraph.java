@@ -305,17 +305,23 @@ public final class BeatGanGraph implements DistillableModel {
 
     /**
      * Generator activations from a snapshot with batch norm folded ({@link GeneratorInference},
-     * about twice as fast as the graph at batch 64), others (discriminator taps) from the graph.
+     * about twice as fast as the graph at batch 64), others (discriminator taps) from the graph,
+     * which then runs only the discriminator (irg's teacher taps: 150 -> 40 ms a batch of 64 with
+     * the generator's from the snapshot, 1 thread).
      */
     @Override
     public Frozen frozen() {
         GeneratorInference[] snapshot = new GeneratorInference[1];
         return (x, names) -> {
-            if (java.util.Arrays.stream(names).allMatch(GeneratorInference::provides)) {
+            String[] generator = java.util.Arrays.stream(names).filter(GeneratorInference::provides).toArray(String[]::new);
+            String[] others = java.util.Arrays.stream(names).filter(n -> !GeneratorInference.provides(n)).toArray(String[]::new);
+            Map<String, INDArray> out = new java.util.LinkedHashMap<>();
+            if (generator.length > 0) {
                 if (snapshot[0] == null) snapshot[0] = GeneratorInference.of(this);
-                return snapshot[0].activations(x, names);
+                out.putAll(snapshot[0].activations(x, generator));
             }
-            return activations(x, names);
+            if (others.length > 0) out.putAll(activations(x, others));
+            return out;
         };
     }
 

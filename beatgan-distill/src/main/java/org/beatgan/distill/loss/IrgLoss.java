@@ -102,7 +102,7 @@ public final class IrgLoss implements DistillationLoss {
 
     /**
      * The student's gradients and the value of {@link #kernel}: d loss / d each student input, in
-     * its own shape (before the weight).
+     * its own shape and type (before the weight).
      */
     public record Step(double value, INDArray earlier, INDArray later, INDArray emb, INDArray logits) {
     }
@@ -117,17 +117,19 @@ public final class IrgLoss implements DistillationLoss {
     }
 
     /**
-     * The loss and the student's gradients outside any graph, in double, for the taps as
-     * {@link #build} reads them: maps (B, C, L) ({@link #kernelServes}), the embedding (B, ...) and
-     * the logits as the loss sees them (B, K) (a caller turns a model's logits form into these).
-     * The same formulas as the graph: the edges' squared distances floored at eps, masked on the
-     * diagonal and scaled by their maximum (floored at eps), the transformation's per-sample
-     * distances floored at eps over their maximum, maxima sharing their gradient among ties.
+     * The loss and the student's gradients outside any graph, for the taps as {@link #build} reads
+     * them: maps (B, C, L) ({@link #kernelServes}), the embedding (B, ...) and the logits as the
+     * loss sees them (B, K) (a caller turns a model's logits form into these). The same formulas
+     * as the graph: the edges' squared distances (from the Gram matrix, as the graph's) floored at
+     * eps, masked on the diagonal and scaled by their maximum (floored at eps), the
+     * transformation's per-sample distances floored at eps over their maximum, maxima sharing
+     * their gradient among ties. Products over the maps run in their type (float, as the graph);
+     * the (B, B) and (B) arithmetic in double.
      */
     public Step kernel(INDArray s0, INDArray s1, INDArray se, INDArray sz,
                        INDArray t0, INDArray t1, INDArray te, INDArray tz) {
-        INDArray zs = d(sz);
-        INDArray zt = d(tz);
+        INDArray zs = sz.castTo(DataType.DOUBLE);
+        INDArray zt = tz.castTo(DataType.DOUBLE);
         double vert = mse(zs, zt);
         INDArray dz = zs.sub(zt).muli(2.0 / zs.length());
         double edge = 0;
@@ -135,34 +137,25 @@ public final class IrgLoss implements DistillationLoss {
         INDArray[] students = {se, s0, s1};
         INDArray[] teachers = {te, t0, t1};
         for (int i = 0; i < 3; i++) {
-            INDArray xs = flat(students[i]);
-            INDArray rt = edgeMatrix(flat(teachers[i]), null, null);
-            INDArray[] grad = new INDArray[1];
-            INDArray rs = edgeMatrix(xs, null, null);
-            edge += mse(rs, rt) / 3;
-            INDArray g = rs.sub(rt).muli(2.0 / rs.length() / 3);
-            edgeMatrix(xs, g, grad);
-            dEdge[i] = grad[0].reshape(students[i].shape());
+            INDArray rt = new Edges(flat(teachers[i])).relation;
+            Edges es = new Edges(flat(students[i]));
+            edge += mse(es.relation, rt) / 3;
+            dEdge[i] = es.backward(es.relation.sub(rt).muli(2.0 / rt.length() / 3)).reshape(students[i].shape());
         }
-        Tran ts = tran(d(s0), d(s1));
-        Tran tt = tran(d(t0), d(t1));
+        Tran ts = tran(s0, s1);
+        Tran tt = tran(t0, t1);
         double tran = mse(ts.value, tt.value);
-        INDArray gTran = ts.value.sub(tt.value).muli(2.0 / ts.value.length());
-        INDArray[] dTran = ts.backward(gTran);
+        INDArray[] dTran = ts.backward(ts.value.sub(tt.value).muli(2.0 / ts.value.length()));
         double value = wVert * vert + wEdge * edge + wTran * tran;
         return new Step(value,
                 dEdge[1].muli(wEdge).addi(dTran[0].muli(wTran)),
                 dEdge[2].muli(wEdge).addi(dTran[1].muli(wTran)),
                 dEdge[0].muli(wEdge),
-                dz.muli(wVert).reshape(sz.shape()));
-    }
-
-    private static INDArray d(INDArray a) {
-        return a.castTo(DataType.DOUBLE).dup('c');
+                dz.muli(wVert).reshape(sz.shape()).castTo(sz.dataType()));
     }
 
     private static INDArray flat(INDArray a) {
-        return d(a).reshape(a.size(0), a.length() / a.size(0));
+        return a.reshape('c', a.size(0), a.length() / a.size(0));
     }
 
     private static double mse(INDArray a, INDArray b) {
@@ -170,33 +163,46 @@ public final class IrgLoss implements DistillationLoss {
         return diff.mul(diff).sumNumber().doubleValue() / a.length();
     }
 
-    /**
-     * The edge matrix of rows x, E / max(max E, eps) with E = max(pairwise squared distances, eps)
-     * off the diagonal; with {@code g} = d loss / d edge matrix, writes d loss / d x into {@code dx[0]}.
-     */
-    private INDArray edgeMatrix(INDArray x, INDArray g, INDArray[] dx) {
-        long b = x.size(0);
-        INDArray sq = x.mul(x).sum(true, 1);
-        INDArray dist = x.mmul(x.transpose()).muli(-2.0).addiColumnVector(sq).addiRowVector(sq.reshape(1, b));
-        INDArray offDiagonal = Nd4j.ones(DataType.DOUBLE, b, b).subi(Nd4j.eye(b).castTo(DataType.DOUBLE));
-        INDArray e = Transforms.max(dist, eps, true).muli(offDiagonal);
-        double maxE = e.maxNumber().doubleValue();
-        double m = Math.max(maxE, eps);
-        INDArray r = e.div(m);
-        if (g == null) return r;
-        // d/dE of E / m: g / m, and through m (when the maximum, not eps, is it) shared among ties
-        INDArray dE = g.div(m);
-        if (maxE > eps) {
-            INDArray ties = e.gte(maxE).castTo(DataType.DOUBLE);
-            double share = g.mul(e).sumNumber().doubleValue() / (m * m) / ties.sumNumber().doubleValue();
-            dE.subi(ties.muli(share));
+    /** The edge matrix of rows x, E / max(max E, eps), E = max(pairwise squared distances, eps) off the diagonal. */
+    private final class Edges {
+        final INDArray relation;
+        private final INDArray x;
+        private final INDArray dist;
+        private final INDArray e;
+        private final INDArray offDiagonal;
+        private final double maxE;
+        private final double m;
+
+        Edges(INDArray x) {
+            this.x = x;
+            long b = x.size(0);
+            INDArray gram = x.mmul(x.transpose()).castTo(DataType.DOUBLE);
+            INDArray eye = Nd4j.eye(b).castTo(DataType.DOUBLE);
+            INDArray sq = gram.mul(eye).sum(true, 1);
+            dist = gram.muli(-2.0).addiColumnVector(sq).addiRowVector(sq.reshape(1, b));
+            offDiagonal = Nd4j.ones(DataType.DOUBLE, b, b).subi(eye);
+            e = Transforms.max(dist, eps, true).muli(offDiagonal);
+            maxE = e.maxNumber().doubleValue();
+            m = Math.max(maxE, eps);
+            relation = e.div(m);
         }
-        // through the floor and the mask: where the distance itself is above eps, off the diagonal
-        INDArray h = dE.muli(dist.gt(eps).castTo(DataType.DOUBLE)).muli(offDiagonal);
-        INDArray hs = h.add(h.transpose());
-        // dist_ij = sq_i + sq_j - 2 x_i.x_j: d/dx_i = 2 x_i sum_j (h_ij + h_ji) - 2 sum_j (h_ij + h_ji) x_j
-        dx[0] = x.mulColumnVector(hs.sum(true, 1)).muli(2.0).subi(hs.mmul(x).muli(2.0));
-        return r;
+
+        /** d loss / d x (x's type) from {@code g} = d loss / d relation. */
+        INDArray backward(INDArray g) {
+            // d/dE of E / m: g / m, and through m (when the maximum, not eps, is it) shared among ties
+            INDArray dE = g.div(m);
+            if (maxE > eps) {
+                INDArray ties = e.gte(maxE).castTo(DataType.DOUBLE);
+                double share = g.mul(e).sumNumber().doubleValue() / (m * m) / ties.sumNumber().doubleValue();
+                dE.subi(ties.muli(share));
+            }
+            // through the floor and the mask: where the distance itself is above eps, off the diagonal
+            INDArray h = dE.muli(dist.gt(eps).castTo(DataType.DOUBLE)).muli(offDiagonal);
+            INDArray hs = h.add(h.transpose());
+            // dist_ij = |x_i|^2 + |x_j|^2 - 2 x_i.x_j: d/dx_i = 2 x_i sum_j (h_ij + h_ji) - 2 sum_j (h_ij + h_ji) x_j
+            INDArray rows = hs.sum(true, 1).castTo(x.dataType());
+            return x.mulColumnVector(rows).subi(hs.castTo(x.dataType()).mmul(x)).muli(2.0);
+        }
     }
 
     /** The transformation term's per-sample distances over their maximum, with what its backward needs. */
@@ -222,7 +228,7 @@ public final class IrgLoss implements DistillationLoss {
             this.shape1 = shape1;
         }
 
-        /** d loss / d (earlier map, later map) for d loss / d value = {@code g} (B). */
+        /** d loss / d (earlier map, later map), in their type, for d loss / d value = {@code g} (B). */
         INDArray[] backward(INDArray g) {
             INDArray floored = Transforms.max(distance, eps, true);
             INDArray dD = g.div(max);
@@ -231,7 +237,7 @@ public final class IrgLoss implements DistillationLoss {
             dD.subi(ties.muli(share)).muli(distance.gt(eps).castTo(DataType.DOUBLE));
             long b = shape0[0];
             // d distance_b / d f0' = 2 (f0' - f1'), d / d f1' = -2 (f0' - f1')
-            INDArray dF = diff.mulColumnVector(dD.reshape(b, 1)).muli(2.0);
+            INDArray dF = diff.mulColumnVector(dD.reshape(b, 1).castTo(diff.dataType())).muli(2.0);
             long c0 = pairs ? shape1[1] / 2 : shape1[1];
             INDArray df0 = dF.reshape(b * c0, shape1[2]);
             INDArray d0 = pool == null ? df0 : df0.mmul(pool.transpose());
@@ -248,13 +254,13 @@ public final class IrgLoss implements DistillationLoss {
         INDArray pool = null;
         INDArray p0 = f0;
         if (shape0[2] > shape1[2]) {
-            pool = DistillOps.poolMatrix(shape0[2], shape1[2], DataType.DOUBLE);
-            p0 = f0.reshape(shape0[0] * shape0[1], shape0[2]).mmul(pool).reshape(shape0[0], shape0[1], shape1[2]);
+            pool = DistillOps.poolMatrix(shape0[2], shape1[2], f0.dataType());
+            p0 = f0.reshape('c', shape0[0] * shape0[1], shape0[2]).mmul(pool).reshape(shape0[0], shape0[1], shape1[2]);
         }
         boolean pairs = shape0[1] < shape1[1];
-        INDArray p1 = pairs ? f1.reshape(b, shape1[1] / 2, 2, shape1[2]).mean(2) : f1;
-        INDArray diff = p0.reshape(b, p0.length() / b).sub(p1.reshape(b, p1.length() / b));
-        INDArray distance = diff.mul(diff).sum(1);
+        INDArray p1 = pairs ? f1.reshape('c', b, shape1[1] / 2, 2, shape1[2]).mean(2) : f1;
+        INDArray diff = p0.reshape('c', b, p0.length() / b).sub(p1.reshape('c', b, p1.length() / b));
+        INDArray distance = diff.mul(diff).sum(1).castTo(DataType.DOUBLE);
         INDArray floored = Transforms.max(distance, eps, true);
         double max = floored.maxNumber().doubleValue();
         return new Tran(floored.div(max), diff, distance, max, pool, pairs, shape0, shape1);
