@@ -91,7 +91,7 @@ class DirectProbeTermsTest {
         Map<String, INDArray> ahead = d.feed(new org.beatgan.core.train.Batch(x1, null, 5));
         assertEquals(now.keySet(), ahead.keySet());
         assertTrue(now.keySet().stream().anyMatch(k -> k.endsWith("teacher_projections")), now.keySet().toString());
-        for (String k : now.keySet()) assertEquals(now.get(k), ahead.get(k), k + " announced or not");
+        for (String k : now.keySet()) assertArrayEquals(exact(now.get(k)), exact(ahead.get(k)), k + " announced or not");
         Map<String, INDArray> second = d.feed(new org.beatgan.core.train.Batch(x2, null, 6));
         // a step other than the one announced (its iteration seeds the directions) is computed afresh
         Map<String, INDArray> other = d.feed(new org.beatgan.core.train.Batch(x2, null, 7));
@@ -99,10 +99,40 @@ class DirectProbeTermsTest {
         Map<String, INDArray> plain6 = d.feed(new org.beatgan.core.train.Batch(x2, null, 6));
         Map<String, INDArray> plain7 = d.feed(new org.beatgan.core.train.Batch(x2, null, 7));
         for (String k : now.keySet()) {
-            assertEquals(plain6.get(k), second.get(k), k + " of iteration 6");
-            assertEquals(plain7.get(k), other.get(k), k + " of iteration 7");
-            assertNotEquals(plain6.get(k), plain7.get(k), k + ": the iteration seeds the probes");
+            assertArrayEquals(exact(plain6.get(k)), exact(second.get(k)), k + " of iteration 6");
+            assertArrayEquals(exact(plain7.get(k)), exact(other.get(k)), k + " of iteration 7");
+            assertFalse(java.util.Arrays.equals(exact(plain6.get(k)), exact(plain7.get(k))), k + ": the iteration seeds the probes");
         }
+    }
+
+    @Test
+    void lwmFdsTeacherCamComputedAheadOnTheTeachersThreadIsTheOneItFeeds() throws Exception {
+        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
+        BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
+        Distiller d = new Distiller(teacher, student, List.of(Json.YAML.treeToValue(Json.YAML.readTree(
+                "{name: lwm, loss: lwm_fd, weight: 1, params: {layer: G/enc/act3, beats: 3}}"), DistillTermSpec.class)), 16, 0);
+        d.teacher().prefetch(true);
+        Nd4j.getRandom().setSeed(8);
+        INDArray x1 = Nd4j.rand(DataType.FLOAT, 6, 1, 320).muli(2).subi(1);
+        INDArray x2 = Nd4j.rand(DataType.FLOAT, 6, 1, 320).muli(2).subi(1);
+        d.upcoming(new org.beatgan.core.train.Batch(x1, null, 3));
+        d.upcoming(new org.beatgan.core.train.Batch(x2, null, 4));
+        Map<String, INDArray> ahead1 = d.feed(new org.beatgan.core.train.Batch(x1, null, 3));
+        // announced for iteration 4 with other beats: computed afresh for these
+        Map<String, INDArray> other = d.feed(new org.beatgan.core.train.Batch(x1, null, 4));
+        d.teacher().prefetch(false);
+        Map<String, INDArray> plain1 = d.feed(new org.beatgan.core.train.Batch(x1, null, 3));
+        Map<String, INDArray> plain2 = d.feed(new org.beatgan.core.train.Batch(x2, null, 4));
+        String cam = plain1.keySet().stream().filter(k -> k.endsWith("teacher_cam")).findFirst().orElseThrow();
+        assertArrayEquals(exact(plain1.get(cam)), exact(ahead1.get(cam)), "announced or not");
+        assertArrayEquals(exact(plain1.get(cam)), exact(other.get(cam)), "beats other than the announced ones are computed afresh");
+        assertTrue(plain1.get(cam).sumNumber().doubleValue() > 0, "a CAM to compare");
+        assertFalse(java.util.Arrays.equals(exact(plain1.get(cam)), exact(plain2.get(cam))), "other beats, another CAM");
+    }
+
+    /** Every value, for comparisons without INDArray.equals' absolute tolerance (1e-5). */
+    private static double[] exact(INDArray a) {
+        return a.dup().data().asDouble();
     }
 
     @Test

@@ -242,8 +242,37 @@ public final class LwmFdLoss implements DistillationLoss, ActivationProbe {
             return inputs;
         }
 
+        /** Teacher CAMs started on the teacher's thread for announced steps, by iteration (at most two). */
+        private final Map<Long, Announced> announced = new LinkedHashMap<>();
+
+        private record Announced(INDArray beats, java.util.concurrent.Future<Map<String, INDArray>> cam) {
+        }
+
+        /** The teacher's CAM of a coming step's first beats (its activations and exact gradients) starts during the step before. */
+        @Override
+        public void upcoming(Batch next) {
+            if (!teacher.prefetching() || next.iteration() < 0) return;
+            while (announced.size() >= 2) announced.remove(announced.keySet().iterator().next());
+            announced.put(next.iteration(), new Announced(next.x(), teacher.onTeacherThread(() -> teacherCam(next))));
+        }
+
         @Override
         public Map<String, INDArray> feed(Batch batch) {
+            Announced a = announced.remove(batch.iteration());
+            java.util.concurrent.Future<Map<String, INDArray>> f = a != null && a.beats() == batch.x() ? a.cam()
+                    : teacher.onTeacherThread(() -> teacherCam(batch));
+            try {
+                return f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(id + ": interrupted while the teacher's CAM was computed", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                throw new IllegalStateException(id + ": the teacher's CAM failed: " + e.getCause(), e.getCause());
+            }
+        }
+
+        private Map<String, INDArray> teacherCam(Batch batch) {
             INDArray x = batch.firstBeats(beats).castTo(teacher.model().dataType());
             long n = x.size(0);
             INDArray a = teacher.generator().activations(x, layer).get(layer);
