@@ -51,27 +51,7 @@ class DirectProbeTermsTest {
         TrainingConfig cfg = TrainingConfig.defaults().withLr(1e-3);
         BeatGanTrainer a = new BeatGanTrainer(viaDirect, cfg, List.of(direct));
         BeatGanTrainer b = new BeatGanTrainer(viaGraph, cfg.withStepEngine(TrainingConfig.StepEngine.GRAPH), List.of(graph));
-        assertTrue(a.usesDirectStep(), logged + " trains on the direct step");
-        Nd4j.getRandom().setSeed(17);
-        INDArray beats = Nd4j.rand(DataType.FLOAT, 24, 1, 320).muli(2).subi(1);
-        for (int step = 0; step < 3; step++) {
-            INDArray x = beats.get(NDArrayIndex.interval(step * 8, step * 8 + 8));
-            Map<String, Double> sa = a.step(x, 0);
-            Map<String, Double> sb = b.step(x, 0);
-            assertEquals(sb.keySet(), sa.keySet());
-            assertTrue(sb.get(logged) > 1e-6, "a term to compare: " + sb);
-            for (String k : sb.keySet()) {
-                assertEquals(sb.get(k), sa.get(k), 2e-3 * Math.abs(sb.get(k)) + 1e-7, "step " + step + " " + k);
-            }
-        }
-        for (String v : viaGraph.stateVariableNames()) {
-            INDArray e = viaGraph.array(v);
-            if (!e.dataType().isFPType()) continue;
-            double d = e.sub(viaDirect.array(v)).amaxNumber().doubleValue();
-            // a missing or wrong gradient moves a weight by ~lr a step; float rounding through Adam's
-            // division by |g| + eps moves a few by a fraction of it
-            assertTrue(d < 1e-5 * Math.max(1, e.amaxNumber().doubleValue()) + 0.3 * cfg.lr(), v + ": " + d);
-        }
+        EngineComparison.trainAlike(a, viaDirect, b, viaGraph, logged, cfg.lr(), 17);
     }
 
     @Test

@@ -57,6 +57,31 @@ public interface DetachedTerms {
         return Set.of();
     }
 
+    /**
+     * Every extension's terms on one step's activations, as a trainer's step consumes them: the
+     * gradients by activation (summed over the terms), each term's outputs into {@code outputs}
+     * and its variables' (adapters') gradients into {@code variableGradients}.
+     */
+    static Map<String, INDArray> evaluateAll(java.util.List<DetachedTerms> terms, Map<String, INDArray> feed,
+                                             Map<String, INDArray> activations, Map<String, INDArray> outputs,
+                                             Map<String, INDArray> variableGradients) {
+        Map<String, INDArray> byActivation = new java.util.LinkedHashMap<>();
+        for (DetachedTerms t : terms) {
+            Map<String, INDArray> own = new java.util.LinkedHashMap<>();
+            t.activations().forEach(a -> own.put(a, activations.get(a)));
+            OutAndGrad r = t.evaluate(feed, own);
+            outputs.putAll(r.getOutputs());
+            r.getGradients().forEach((name, grad) -> {
+                if (own.containsKey(name)) {
+                    byActivation.merge(name, grad, INDArray::add);
+                } else {
+                    variableGradients.put(name, grad);
+                }
+            });
+        }
+        return byActivation;
+    }
+
     /** Pass {@code scope} of {@link #activationPassScopes} for this step, from the extension's feed. */
     default org.beatgan.core.model.direct.DirectTrainingStep.ActivationPass activationPass(String scope,
                                                                                         Map<String, INDArray> feed) {

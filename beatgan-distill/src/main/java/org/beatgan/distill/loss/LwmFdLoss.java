@@ -213,6 +213,7 @@ public final class LwmFdLoss implements DistillationLoss, ActivationProbe {
         Probes(Context ctx) {
             BeatGanGraph student = ctx.requireStudent(id);
             this.teacher = ctx.teacher();
+            this.ahead = teacher == null ? null : new org.beatgan.distill.TeacherWorkAhead(teacher, id, this::teacherCam);
             this.dtype = ctx.dataType();
             SameDiff sd = ctx.sd();
             int k = Integer.parseInt(layer.substring(layer.length() - 1));
@@ -242,34 +243,17 @@ public final class LwmFdLoss implements DistillationLoss, ActivationProbe {
             return inputs;
         }
 
-        /** Teacher CAMs started on the teacher's thread for announced steps, by iteration (at most two). */
-        private final Map<Long, Announced> announced = new LinkedHashMap<>();
-
-        private record Announced(INDArray beats, java.util.concurrent.Future<Map<String, INDArray>> cam) {
-        }
-
         /** The teacher's CAM of a coming step's first beats (its activations and exact gradients) starts during the step before. */
+        private final org.beatgan.distill.TeacherWorkAhead ahead;
+
         @Override
         public void upcoming(Batch next) {
-            if (!teacher.prefetching() || next.iteration() < 0) return;
-            while (announced.size() >= 2) announced.remove(announced.keySet().iterator().next());
-            announced.put(next.iteration(), new Announced(next.x(), teacher.onTeacherThread(() -> teacherCam(next))));
+            ahead.announce(next);
         }
 
         @Override
         public Map<String, INDArray> feed(Batch batch) {
-            Announced a = announced.remove(batch.iteration());
-            java.util.concurrent.Future<Map<String, INDArray>> f = a != null && a.beats() == batch.x() ? a.cam()
-                    : teacher.onTeacherThread(() -> teacherCam(batch));
-            try {
-                return f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(id + ": interrupted while the teacher's CAM was computed", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) throw re;
-                throw new IllegalStateException(id + ": the teacher's CAM failed: " + e.getCause(), e.getCause());
-            }
+            return ahead.take(batch);
         }
 
         private Map<String, INDArray> teacherCam(Batch batch) {

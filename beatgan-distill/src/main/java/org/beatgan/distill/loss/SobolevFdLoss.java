@@ -159,6 +159,7 @@ public final class SobolevFdLoss implements DistillationLoss, ScoreProbe {
         Probes(Context ctx) {
             BeatGanGraph student = ctx.requireStudent(id);
             this.teacher = ctx.teacher();
+            this.ahead = teacher == null ? null : new org.beatgan.distill.TeacherWorkAhead(teacher, id, this::probes);
             this.config = student.config();
             this.dtype = ctx.dataType();
             this.seed = ctx.seed();
@@ -179,34 +180,17 @@ public final class SobolevFdLoss implements DistillationLoss, ScoreProbe {
             return inputs;
         }
 
-        /** Probes started on the teacher's thread for announced steps, by iteration (at most two). */
-        private final Map<Long, Announced> announced = new java.util.LinkedHashMap<>();
-
-        private record Announced(INDArray beats, java.util.concurrent.Future<Map<String, INDArray>> probes) {
-        }
-
         /** The 128 teacher scores of a step's probes (~60 ms) start during the step before it. */
+        private final org.beatgan.distill.TeacherWorkAhead ahead;
+
         @Override
         public void upcoming(Batch next) {
-            if (!teacher.prefetching() || next.iteration() < 0) return;
-            while (announced.size() >= 2) announced.remove(announced.keySet().iterator().next());
-            announced.put(next.iteration(), new Announced(next.x(), teacher.onTeacherThread(() -> probes(next))));
+            ahead.announce(next);
         }
 
         @Override
         public Map<String, INDArray> feed(Batch batch) {
-            Announced a = announced.remove(batch.iteration());
-            java.util.concurrent.Future<Map<String, INDArray>> f = a != null && a.beats() == batch.x() ? a.probes()
-                    : teacher.onTeacherThread(() -> probes(batch));
-            try {
-                return f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(id + ": interrupted while the teacher scored the probes", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) throw re;
-                throw new IllegalStateException(id + ": the teacher's probe scores failed: " + e.getCause(), e.getCause());
-            }
+            return ahead.take(batch);
         }
 
         /** The step's probe beats (seeded by its iteration) and the teacher's projections on them. */

@@ -40,13 +40,12 @@ final class ClassifierPass {
     private final Map<String, INDArray> parameters = new LinkedHashMap<>();
     private final Map<String, INDArray> gradients = new LinkedHashMap<>();
     private final Map<String, INDArray> masks = new LinkedHashMap<>();
-    private final Map<String, Node> named = new LinkedHashMap<>();
-    /** Gradients to add to named activations during the next backward pass. */
-    private Map<String, INDArray> extraGradients = Map.of();
+    private final NamedActivations names;
 
     ClassifierPass(ImageClassifierGraph graph, long batch, boolean trainable) {
         this.graph = graph;
         this.trainable = trainable;
+        this.names = new NamedActivations(tape, trainable);
         DataType type = graph.dataType();
         long[] in = graph.inputShape();
         INDArray x = Nd4j.create(type, batch, in[0], in[1], in[2]);
@@ -66,7 +65,7 @@ final class ClassifierPass {
             } else if (layer instanceof ClassifierSpec.Dropout d) {
                 h = dropout(h, d.output() + "/mask");
             }
-            h = name(h, layer.output());
+            h = names.name(h, layer.output());
         }
         logits = h;
     }
@@ -101,12 +100,12 @@ final class ClassifierPass {
 
     /** Every layer's output by its activation name. */
     Map<String, Node> named() {
-        return named;
+        return names.all();
     }
 
     /** Gradients to add to named activations in the next backward pass; replaced by the next call. */
     void extraGradients(Map<String, INDArray> g) {
-        extraGradients = g;
+        names.extraGradients(g);
     }
 
     /** True while the graph still holds the parameter arrays this pass's ops were bound to. */
@@ -115,17 +114,6 @@ final class ClassifierPass {
             if (graph.sameDiff().getArrForVarName(e.getKey()) != e.getValue()) return false;
         }
         return true;
-    }
-
-    private Node name(Node node, String activation) {
-        named.put(activation, node);
-        if (trainable) {
-            tape.backward("term gradient", () -> {
-                INDArray extra = extraGradients.get(activation);
-                if (extra != null) node.grad().addi(extra);
-            });
-        }
-        return node;
     }
 
     private Node conv(Node in, ClassifierSpec.Conv c) {

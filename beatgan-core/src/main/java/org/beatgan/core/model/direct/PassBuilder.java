@@ -33,9 +33,7 @@ final class PassBuilder {
     private final Map<String, INDArray> parameters = new LinkedHashMap<>();
     private final Map<String, INDArray> gradients = new LinkedHashMap<>();
     private final Map<String, INDArray> statistics = new LinkedHashMap<>();
-    private final Map<String, Node> named = new LinkedHashMap<>();
-    /** Gradients to add to named activations during the next backward pass (see {@link #name}). */
-    private Map<String, INDArray> extraGradients = Map.of();
+    private final NamedActivations names;
 
     /** Whose batch statistics this pass computes: its names are the graph's names for that pass. */
     private final BeatGanGraph.StatisticsPass statisticsPass;
@@ -55,6 +53,7 @@ final class PassBuilder {
         this.weightGradients = weightGradients;
         this.statisticsPass = statisticsPass;
         this.batchNorm = BatchNormKernel.forType(graph.dataType());
+        this.names = new NamedActivations(tape, trainable);
     }
 
     Tape tape() {
@@ -78,30 +77,17 @@ final class PassBuilder {
 
     /** Activations named by {@link #name}, by name. */
     Map<String, Node> named() {
-        return named;
+        return names.all();
     }
 
-    /**
-     * Names an activation (one of the graph's activation names). In a trainable pass, a gradient
-     * given for it to {@link #extraGradients} is added to the activation's gradient once its
-     * consumers' backward steps have written it, before it flows further back.
-     */
+    /** Names an activation (one of the graph's activation names); see {@link NamedActivations#name}. */
     Node name(Node node, String activation) {
-        named.put(activation, node);
-        if (trainable) {
-            tape.backward("term gradient", () -> {
-                INDArray extra = extraGradients.get(activation);
-                if (extra != null) {
-                    node.grad().addi(extra);
-                }
-            });
-        }
-        return node;
+        return names.name(node, activation);
     }
 
     /** Gradients to add to named activations in the next backward pass; replaced by the next call. */
     void extraGradients(Map<String, INDArray> gradients) {
-        extraGradients = gradients;
+        names.extraGradients(gradients);
     }
 
     /** An input of the pass: its gradient array is written only if {@code grad} is non-null. */

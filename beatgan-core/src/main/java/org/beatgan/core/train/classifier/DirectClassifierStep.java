@@ -76,21 +76,7 @@ final class DirectClassifierStep {
 
             @Override
             public Map<String, INDArray> gradients(Map<String, INDArray> activations) {
-                Map<String, INDArray> byActivation = new LinkedHashMap<>();
-                for (DetachedTerms t : terms) {
-                    Map<String, INDArray> own = new LinkedHashMap<>();
-                    t.activations().forEach(a -> own.put(a, activations.get(a)));
-                    OutAndGrad r = t.evaluate(feed, own);
-                    termOutputs.putAll(r.getOutputs());
-                    r.getGradients().forEach((name, grad) -> {
-                        if (own.containsKey(name)) {
-                            byActivation.merge(name, grad, INDArray::add);
-                        } else {
-                            variableGradients.put(name, grad);
-                        }
-                    });
-                }
-                return byActivation;
+                return DetachedTerms.evaluateAll(terms, feed, activations, termOutputs, variableGradients);
             }
         };
         // the feed holds the dropout masks under the placeholder names the step reads
