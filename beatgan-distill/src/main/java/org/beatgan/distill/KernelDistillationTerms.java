@@ -262,12 +262,8 @@ final class KernelDistillationTerms implements DetachedTerms {
             INDArray[] g = new INDArray[2];
             double value = term.loss().kernel(activationValues.get(term.score()),
                     activationValues.get(term.loss().layer()), feed, g);
-            String[] names = {term.score(), term.loss().layer()};
-            for (int i = 0; i < 2; i++) {
-                float[] into = grads.get(names[i]);
-                double[] gi = g[i].reshape(g[i].length()).toDoubleVector();
-                for (int j = 0; j < gi.length; j++) into[j] += (float) (term.weight() * gi[j]);
-            }
+            addWeighted(grads.get(term.score()), g[0], term.weight());
+            addWeighted(grads.get(term.loss().layer()), g[1], term.weight());
             put(outputs, term.raw(), term.weighted(), value, term.weight());
         }
         for (Irg term : irg) {
@@ -279,11 +275,7 @@ final class KernelDistillationTerms implements DetachedTerms {
                     teacher(feed, te[0]), teacher(feed, te[1]), teacher(feed, te[2]),
                     asLogits(teacher(feed, te[3]), term.teacherForm()));
             INDArray[] g = {step.earlier(), step.later(), step.emb(), fromLogits(step.logits(), term.studentForm(), sz)};
-            for (int i = 0; i < 4; i++) {
-                float[] into = grads.get(st[i]);
-                double[] gi = g[i].reshape(g[i].length()).toDoubleVector();
-                for (int j = 0; j < gi.length; j++) into[j] += (float) (term.weight() * gi[j]);
-            }
+            for (int i = 0; i < 4; i++) addWeighted(grads.get(st[i]), g[i], term.weight());
             put(outputs, term.raw(), term.weighted(), step.value(), term.weight());
         }
         for (At term : at) {
@@ -300,6 +292,12 @@ final class KernelDistillationTerms implements DetachedTerms {
         grads.forEach((a, g) -> gradients.put(a, Nd4j.createFromArray(g).reshape(activationValues.get(a).shape())));
         gradients.putAll(variableGradients);
         return new OutAndGrad(outputs, gradients);
+    }
+
+    /** into += weight * g, element by element in g's C order (the activation's layout). */
+    private static void addWeighted(float[] into, INDArray g, double weight) {
+        double[] v = g.reshape(g.length()).toDoubleVector();
+        for (int j = 0; j < v.length; j++) into[j] += (float) (weight * v[j]);
     }
 
     /** A tapped activation as the logits a loss reads ({@code LogitSources}): (B, N), [z, 0] per example, or (1, B). */

@@ -226,20 +226,13 @@ class DirectProbeTermsTest {
         double v = loss.kernel(scores, a, feed, g);
         assertTrue(v > 0);
         double h = 1e-6;
+        java.util.function.DoubleSupplier value = () -> loss.kernel(scores, a, feed, new INDArray[2]);
         for (int i = 0; i < scores.length(); i += 3) {
-            INDArray up = scores.dup();
-            INDArray down = scores.dup();
-            up.putScalar(i, up.getDouble(i) + h);
-            down.putScalar(i, down.getDouble(i) - h);
-            double numeric = (loss.kernel(up, a, feed, new INDArray[2]) - loss.kernel(down, a, feed, new INDArray[2])) / (2 * h);
+            double numeric = org.beatgan.core.testutil.NumericGradients.centralDifference(scores, i, h, value);
             assertEquals(numeric, g[0].getDouble(i), 1e-6 * Math.max(1, Math.abs(numeric)), "d loss / d score_" + i);
         }
         for (long i = 0; i < a.length() / 2; i += 37) {   // the first two beats: the selected ones
-            INDArray up = a.dup();
-            INDArray down = a.dup();
-            up.putScalar(i, up.getDouble(i) + h);
-            down.putScalar(i, down.getDouble(i) - h);
-            double numeric = (loss.kernel(scores, up, feed, new INDArray[2]) - loss.kernel(scores, down, feed, new INDArray[2])) / (2 * h);
+            double numeric = org.beatgan.core.testutil.NumericGradients.centralDifference(a, i, h, value);
             assertEquals(numeric, g[1].getDouble(i), 1e-6 * Math.max(1, Math.abs(numeric)), "d loss / d A_" + i);
         }
     }

@@ -82,7 +82,7 @@ public final class ClassifierTrainingStep {
                 }
                 acts.put(a, n.value());
             }
-            extra = checked(terms.gradients(acts), acts);
+            extra = NamedActivations.checkedGradients(terms.gradients(acts), acts, graph.dataType());
         }
         p.extraGradients(extra);
         p.tape().runBackward();
@@ -148,20 +148,6 @@ public final class ClassifierTrainingStep {
             }
             m.getValue().assign(given);
         }
-    }
-
-    private Map<String, INDArray> checked(Map<String, INDArray> gradients, Map<String, INDArray> acts) {
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        gradients.forEach((name, g) -> {
-            INDArray act = acts.get(name);
-            if (act == null || !Arrays.equals(act.shape(), g.shape())) {
-                throw new IllegalStateException("Term gradient for '" + name + "' " + Arrays.toString(g.shape())
-                        + " does not match a requested activation "
-                        + (act == null ? "(not requested)" : Arrays.toString(act.shape())));
-            }
-            out.put(name, g.dataType() == graph.dataType() ? g : g.castTo(graph.dataType()));
-        });
-        return out;
     }
 
     private ClassifierPass pass(Map<Long, ClassifierPass> passes, long batch, boolean trainable) {

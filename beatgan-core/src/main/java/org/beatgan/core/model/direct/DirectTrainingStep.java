@@ -294,15 +294,21 @@ public final class DirectTrainingStep {
     /** Further G passes by scope and batch size, built once like the plans (and rebuilt with them). */
     private final Map<String, GeneratorOnBeats> extraPasses = new LinkedHashMap<>();
 
+    /** The pass cached under {@code key}, built anew when missing or bound to replaced parameters. */
+    private GeneratorOnBeats cached(Map<String, GeneratorOnBeats> cache, String key,
+                                    java.util.function.Supplier<GeneratorOnBeats> build) {
+        GeneratorOnBeats e = cache.get(key);
+        if (e == null || !e.bindsCurrentParameters(graph)) {
+            if (cache.size() > 8) cache.clear();
+            e = build.get();
+            cache.put(key, e);
+        }
+        return e;
+    }
+
     private GeneratorOnBeats extraPass(String scope, INDArray beats) {
         graph.checkInput(beats);
-        String key = scope + "#" + beats.size(0);
-        GeneratorOnBeats e = extraPasses.get(key);
-        if (e == null || !e.bindsCurrentParameters(graph)) {
-            if (extraPasses.size() > 8) extraPasses.clear();
-            e = new GeneratorOnBeats(graph, beats.size(0));
-            extraPasses.put(key, e);
-        }
+        GeneratorOnBeats e = cached(extraPasses, scope + "#" + beats.size(0), () -> new GeneratorOnBeats(graph, beats.size(0)));
         e.forward(beats);
         return e;
     }
@@ -313,13 +319,8 @@ public final class DirectTrainingStep {
     private GeneratorOnBeats remainderPass(String scope, ActivationPass ap, Plan p) {
         INDArray in = ap.input(p.g.pass.named().get(ap.activation()).value());
         INDArray targets = ap.targets(p.g.input);
-        String key = scope + "#" + in.size(0);
-        GeneratorOnBeats e = remainderPasses.get(key);
-        if (e == null || !e.bindsCurrentParameters(graph)) {
-            if (remainderPasses.size() > 8) remainderPasses.clear();
-            e = new GeneratorOnBeats(graph, in.size(0), ap.activation());
-            remainderPasses.put(key, e);
-        }
+        GeneratorOnBeats e = cached(remainderPasses, scope + "#" + in.size(0),
+                () -> new GeneratorOnBeats(graph, in.size(0), ap.activation()));
         e.input.assign(in);
         e.target.assign(targets);
         e.pass.tape().runForward();
@@ -398,10 +399,13 @@ public final class DirectTrainingStep {
         }
     }
 
-    /** The terms' gradients by activation, checked against the activations' shapes and cast to the model's type. */
+    /**
+     * The terms' gradients by activation, checked against the activations' shapes and cast to the
+     * model's type; {@code passes} are this step's further passes (on beats and from activations)
+     * by scope, {@code dLogit} D's logit on the beats where the terms read it (else null).
+     */
     private Map<String, INDArray> termGradients(Plan p, ActivationTerms terms, Map<String, GeneratorOnBeats> passes,
                                                 INDArray dLogit) {
-        // (passes: further passes on beats and from activations, by scope)
         Map<String, INDArray> acts = new LinkedHashMap<>();
         Map<String, GeneratorOnBeats> byScore = new LinkedHashMap<>();
         passes.forEach((scope, pass) -> byScore.put(passScore(scope), pass));
@@ -420,17 +424,7 @@ public final class DirectTrainingStep {
             }
             acts.put(name, name.equals(G_SCORE) ? p.g.score() : p.g.pass.named().get(name).value());
         }
-        Map<String, INDArray> grads = new LinkedHashMap<>();
-        terms.gradients(acts).forEach((name, g) -> {
-            INDArray act = acts.get(name);
-            if (act == null || !java.util.Arrays.equals(act.shape(), g.shape())) {
-                throw new IllegalStateException("Term gradient for '" + name + "' "
-                        + java.util.Arrays.toString(g.shape()) + " does not match a requested activation "
-                        + (act == null ? "(not requested)" : java.util.Arrays.toString(act.shape())));
-            }
-            grads.put(name, g.castTo(graph.dataType()));
-        });
-        return grads;
+        return NamedActivations.checkedGradients(terms.gradients(acts), acts, graph.dataType());
     }
 
     private Plan plan(long batch) {

@@ -46,4 +46,23 @@ final class NamedActivations {
     void extraGradients(Map<String, INDArray> gradients) {
         extra = gradients;
     }
+
+    /**
+     * Terms' gradients, each checked against the activation it was asked for (a clear failure
+     * names the gradient and the activation's shape), in the pass's data type.
+     */
+    static Map<String, INDArray> checkedGradients(Map<String, INDArray> gradients, Map<String, INDArray> activations,
+                                                  org.nd4j.linalg.api.buffer.DataType type) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        gradients.forEach((name, g) -> {
+            INDArray act = activations.get(name);
+            if (act == null || !java.util.Arrays.equals(act.shape(), g.shape())) {
+                throw new IllegalStateException("Term gradient for '" + name + "' " + java.util.Arrays.toString(g.shape())
+                        + " does not match a requested activation "
+                        + (act == null ? "(not requested)" : java.util.Arrays.toString(act.shape())));
+            }
+            out.put(name, g.castTo(type));
+        });
+        return out;
+    }
 }

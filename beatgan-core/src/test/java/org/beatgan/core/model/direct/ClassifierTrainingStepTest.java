@@ -82,13 +82,8 @@ class ClassifierTrainingStepTest {
             INDArray w = g.sameDiff().getArrForVarName(p);
             for (int t = 0; t < 3; t++) {
                 long i = pick.nextLong(w.length());
-                double w0 = w.getDouble(i);
-                w.putScalar(i, w0 + h);
-                double up = loss(step, x, y, masks);
-                w.putScalar(i, w0 - h);
-                double down = loss(step, x, y, masks);
-                w.putScalar(i, w0);
-                double numeric = (up - down) / (2 * h);
+                double numeric = org.beatgan.core.testutil.NumericGradients.centralDifference(w, i, h,
+                        () -> loss(step, x, y, masks));
                 assertEquals(numeric, analytic.get(p).getDouble(i), 1e-6 + 1e-5 * Math.abs(numeric), p + "[" + i + "]");
             }
         }
