@@ -1,6 +1,5 @@
 package org.beatgan.distill;
 
-import org.beatgan.core.io.Json;
 import org.beatgan.core.model.BeatGanConfig;
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraphBuilder;
@@ -40,7 +39,7 @@ class DirectDiscriminatorTermsTest {
     @MethodSource("terms")
     void aTermOnDsLogitTrainsOnTheDirectStepLikeTheGraph(String spec, String logged, TrainingConfig.StepOrder order)
             throws Exception {
-        List<DistillTermSpec> terms = List.of(Json.YAML.treeToValue(Json.YAML.readTree(spec), DistillTermSpec.class));
+        List<DistillTermSpec> terms = List.of(DistillerTest.term(spec));
         BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
         BeatGanGraph viaDirect = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
         BeatGanGraph viaGraph = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);

@@ -1,6 +1,5 @@
 package org.beatgan.distill;
 
-import org.beatgan.core.io.Json;
 import org.beatgan.core.model.BeatGanConfig;
 import org.beatgan.core.model.BeatGanGraph;
 import org.beatgan.core.model.BeatGanGraphBuilder;
@@ -41,7 +40,7 @@ class DirectProbeTermsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("probes")
     void aProbingTermOnTheDirectStepTrainsLikeTheGraph(String spec, String logged) throws Exception {
-        List<DistillTermSpec> terms = List.of(Json.YAML.treeToValue(Json.YAML.readTree(spec), DistillTermSpec.class));
+        List<DistillTermSpec> terms = List.of(DistillerTest.term(spec));
         BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
         BeatGanGraph viaDirect = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
         BeatGanGraph viaGraph = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
@@ -58,9 +57,8 @@ class DirectProbeTermsTest {
     void sobolevFdsProbesScoredAheadOnTheTeachersThreadAreTheOnesItFeeds() throws Exception {
         BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
         BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
-        Distiller d = new Distiller(teacher, student, List.of(Json.YAML.treeToValue(Json.YAML.readTree(
-                "{name: sob, loss: sobolev_fd, weight: 1, params: {directions: 3, step: 0.05, beats: 4}}"),
-                DistillTermSpec.class)), 16, 0);
+        Distiller d = new Distiller(teacher, student, List.of(DistillerTest.term(
+                "{name: sob, loss: sobolev_fd, weight: 1, params: {directions: 3, step: 0.05, beats: 4}}")), 16, 0);
         d.teacher().prefetch(true);
         Nd4j.getRandom().setSeed(5);
         INDArray x1 = Nd4j.rand(DataType.FLOAT, 8, 1, 320);
@@ -89,8 +87,8 @@ class DirectProbeTermsTest {
     void lwmFdsTeacherCamComputedAheadOnTheTeachersThreadIsTheOneItFeeds() throws Exception {
         BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
         BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
-        Distiller d = new Distiller(teacher, student, List.of(Json.YAML.treeToValue(Json.YAML.readTree(
-                "{name: lwm, loss: lwm_fd, weight: 1, params: {layer: G/enc/act3, beats: 3}}"), DistillTermSpec.class)), 16, 0);
+        Distiller d = new Distiller(teacher, student, List.of(DistillerTest.term(
+                "{name: lwm, loss: lwm_fd, weight: 1, params: {layer: G/enc/act3, beats: 3}}")), 16, 0);
         d.teacher().prefetch(true);
         Nd4j.getRandom().setSeed(8);
         INDArray x1 = Nd4j.rand(DataType.FLOAT, 6, 1, 320).muli(2).subi(1);
@@ -119,9 +117,8 @@ class DirectProbeTermsTest {
     void sobolevFdsKernelGradientIsTheDerivativeOfItsValue() throws Exception {
         BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
         BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
-        Distiller d = new Distiller(teacher, student, List.of(Json.YAML.treeToValue(Json.YAML.readTree(
-                "{name: sob, loss: sobolev_fd, weight: 1, params: {directions: 3, step: 0.05, beats: 2}}"),
-                DistillTermSpec.class)), 16, 0);
+        Distiller d = new Distiller(teacher, student, List.of(DistillerTest.term(
+                "{name: sob, loss: sobolev_fd, weight: 1, params: {directions: 3, step: 0.05, beats: 2}}")), 16, 0);
         org.beatgan.distill.loss.SobolevFdLoss loss = (org.beatgan.distill.loss.SobolevFdLoss) d.losses().get("sob");
         Map<String, INDArray> feed = d.feed(Nd4j.rand(DataType.FLOAT, 4, 1, 320));
         // scores of 2 K n = 12 probes, one beat's differences all but zero (the norm's floor)
@@ -157,9 +154,8 @@ class DirectProbeTermsTest {
     void lwmFdOnTheDirectStepGivesGTheGraphsGradients(String layer) throws Exception {
         BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
         BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
-        Distiller d = new Distiller(teacher, student, List.of(Json.YAML.treeToValue(Json.YAML.readTree(
-                "{name: lwm, loss: lwm_fd, weight: 10, params: {layer: " + layer + ", beats: 3}}"),
-                DistillTermSpec.class)), 16, 0);
+        Distiller d = new Distiller(teacher, student, List.of(DistillerTest.term(
+                "{name: lwm, loss: lwm_fd, weight: 10, params: {layer: " + layer + ", beats: 3}}")), 16, 0);
         org.beatgan.core.train.DetachedTerms k = d.detachedTerms().orElseThrow();
         assertInstanceOf(KernelDistillationTerms.class, k);
         assertTrue(new BeatGanTrainer(student, TrainingConfig.defaults(), List.of(d)).usesDirectStep());
@@ -212,9 +208,8 @@ class DirectProbeTermsTest {
     void lwmFdsKernelGradientIsTheDerivativeOfItsValue() throws Exception {
         BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
         BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
-        Distiller d = new Distiller(teacher, student, List.of(Json.YAML.treeToValue(Json.YAML.readTree(
-                "{name: lwm, loss: lwm_fd, weight: 1, params: {layer: G/enc/act4, step: 0.05, beats: 2}}"),
-                DistillTermSpec.class)), 16, 0);
+        Distiller d = new Distiller(teacher, student, List.of(DistillerTest.term(
+                "{name: lwm, loss: lwm_fd, weight: 1, params: {layer: G/enc/act4, step: 0.05, beats: 2}}")), 16, 0);
         org.beatgan.distill.loss.LwmFdLoss loss = (org.beatgan.distill.loss.LwmFdLoss) d.losses().get("lwm");
         Nd4j.getRandom().setSeed(3);
         INDArray x = Nd4j.rand(DataType.FLOAT, 4, 1, 320);
@@ -241,8 +236,8 @@ class DirectProbeTermsTest {
     void theScoreKernelsGradientIsTheDerivativeOfItsValue() throws Exception {
         BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
         BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
-        Distiller d = new Distiller(teacher, student, List.of(Json.YAML.treeToValue(Json.YAML.readTree(
-                "{name: bss, loss: bss_score, weight: 1, params: {T: 3, threshold: 0.2}}"), DistillTermSpec.class)));
+        Distiller d = new Distiller(teacher, student, List.of(DistillerTest.term(
+                "{name: bss, loss: bss_score, weight: 1, params: {T: 3, threshold: 0.2}}")));
         org.beatgan.distill.loss.BssScoreLoss loss = (org.beatgan.distill.loss.BssScoreLoss) d.losses().get("bss");
         double[] s = {0.05, 0.19, 0.31, 0.7};
         double[] zt = {-0.4, 0.2, 1.5, -2.0};

@@ -57,6 +57,13 @@ public interface DetachedTerms {
         return Set.of();
     }
 
+    /** The activations any of {@code terms} reads, in order. */
+    static Set<String> activationsOf(java.util.List<DetachedTerms> terms) {
+        Set<String> names = new java.util.LinkedHashSet<>();
+        terms.forEach(t -> names.addAll(t.activations()));
+        return names;
+    }
+
     /**
      * Every extension's terms on one step's activations, as a trainer's step consumes them: the
      * gradients by activation (summed over the terms), each term's outputs into {@code outputs}

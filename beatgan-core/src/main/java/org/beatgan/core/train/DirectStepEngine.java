@@ -106,9 +106,7 @@ final class DirectStepEngine implements BeatGanStepEngine {
 
         @Override
         public Set<String> activations() {
-            Set<String> names = new LinkedHashSet<>();
-            terms.forEach(t -> names.addAll(t.activations()));
-            return names;
+            return DetachedTerms.activationsOf(terms);
         }
 
         @Override

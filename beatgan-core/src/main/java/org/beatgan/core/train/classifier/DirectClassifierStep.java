@@ -10,7 +10,6 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,9 +68,7 @@ final class DirectClassifierStep {
                 : new ClassifierTrainingStep.ActivationTerms() {
             @Override
             public Set<String> activations() {
-                Set<String> names = new LinkedHashSet<>();
-                terms.forEach(t -> names.addAll(t.activations()));
-                return names;
+                return DetachedTerms.activationsOf(terms);
             }
 
             @Override
