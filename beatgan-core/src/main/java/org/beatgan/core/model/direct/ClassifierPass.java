@@ -5,14 +5,12 @@ import org.beatgan.core.model.image.ImageClassifierGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Im2col;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.MaxPooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
-import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
@@ -27,8 +25,8 @@ import java.util.Map;
  * builds, with the same kernels, configurations and parameter arrays) on a {@link Tape} for one
  * batch size: conv2d with bias then ReLU, max pooling, flatten (a view), linear (gemm plus bias)
  * with or without ReLU, and dropout as a multiplication by a mask the caller fills. A trainable
- * pass records every layer's backward and a gradient array per parameter; the first convolution
- * computes no input gradient (nobody reads the image's).
+ * pass records every layer's backward and a gradient array per parameter; nobody reads the image's
+ * gradient, so the first convolution skips it where that saves time ({@link #weightGradients}).
  */
 final class ClassifierPass {
 
@@ -41,10 +39,13 @@ final class ClassifierPass {
     private final Map<String, INDArray> gradients = new LinkedHashMap<>();
     private final Map<String, INDArray> masks = new LinkedHashMap<>();
     private final NamedActivations names;
+    /** The first convolution skips its input gradient above this work per example ({@link #weightGradients}). */
+    private final long weightOnlyAboveFlops;
 
-    ClassifierPass(ImageClassifierGraph graph, long batch, boolean trainable) {
+    ClassifierPass(ImageClassifierGraph graph, long batch, boolean trainable, long weightOnlyAboveFlops) {
         this.graph = graph;
         this.trainable = trainable;
+        this.weightOnlyAboveFlops = weightOnlyAboveFlops;
         this.names = new NamedActivations(tape, trainable);
         DataType type = graph.dataType();
         long[] in = graph.inputShape();
@@ -128,54 +129,74 @@ final class ClassifierPass {
                 .dH(1).dW(1).paddingMode(PaddingMode.VALID).dataFormat("NCHW").build();
         Conv2D forward = new Conv2D(new INDArray[]{x, w, b}, new INDArray[]{out.value()}, cfg);
         tape.forward("conv2d", Tape.exec(forward));
-        if (trainable && in == input) {
+        if (trainable && in == input && inputGradientFlops(x, c) > weightOnlyAboveFlops) {
             weightGradients(x, out.grad(), cfg, c, gradient(c.output() + "/W", w), gradient(c.output() + "/b", b));
         } else if (trainable) {
+            // the image's gradient, where conv2d_bp must write one, is computed and not read
+            INDArray dx = in == input ? x.like() : in.grad();
             tape.backward("conv2d_bp", Tape.exec(DynamicCustomOp.builder("conv2d_bp")
                     .addInputs(x, w, b, out.grad())
-                    .addOutputs(in.grad(), gradient(c.output() + "/W", w), gradient(c.output() + "/b", b))
+                    .addOutputs(dx, gradient(c.output() + "/W", w), gradient(c.output() + "/b", b))
                     .addIntegerArguments(intArgs(forward.iArgs())).build()));
         }
         return out;
     }
 
+    /** Multiply-adds times 2 per example of a convolution's input gradient, the same as its forward's. */
+    static long inputGradientFlops(INDArray x, ClassifierSpec.Conv c) {
+        return 2L * c.channels() * x.size(1) * c.kernel() * c.kernel() * x.size(2) * x.size(3);
+    }
+
     /**
      * The weight and bias gradients of a convolution whose input gradient nobody reads (the first
-     * layer's): dW as one batched product of the output gradient (B, Co, H W) with the input's
-     * columns (B, Ci kH kW, H W) transposed, summed over the batch; db the output gradient summed
-     * over batch and positions. {@code conv2d_bp} always computes the input gradient too, which on
-     * a 3-channel image took 110 of its 115 ms at batch 128 (2 threads).
+     * layer's): im2col of the input, then per example one matrix product of the output gradient
+     * (Co, H W) with the columns (Ci kH kW, H W) transposed, summed into dW; db the output
+     * gradient summed over batch and positions. {@code conv2d_bp} always computes the input
+     * gradient too, which costs a forward pass's work; this path costs an im2col and a product
+     * per example instead, so it pays only where that work is large (see
+     * {@link ClassifierTrainingStep#WEIGHT_ONLY_ABOVE_FLOPS}).
      */
     private void weightGradients(INDArray x, INDArray dy, Conv2DConfig cfg, ClassifierSpec.Conv c,
-                                            INDArray dw, INDArray db) {
+                                 INDArray dw, INDArray db) {
         long batch = x.size(0);
         long ci = x.size(1);
+        long co = c.channels();
         long k = c.kernel();
+        long rows = ci * k * k;
         long positions = dy.size(2) * dy.size(3);
         INDArray columns = Nd4j.create(x.dataType(), batch, ci, k, k, dy.size(2), dy.size(3));
         DynamicCustomOp im2col = DynamicCustomOp.builder("im2col").addInputs(x).addOutputs(columns)
                 .addIntegerArguments(intArgs(new Im2col(x, cfg).iArgs())).build();
-        INDArray perExample = Nd4j.create(x.dataType(), batch, c.channels(), ci * k * k);
-        Mmul product = new Mmul(dy.reshape(batch, c.channels(), positions), columns.reshape(batch, ci * k * k, positions),
-                perExample, MMulTranspose.builder().transposeB(true).build());
-        INDArray summed = Nd4j.create(x.dataType(), c.channels(), ci * k * k);
+        INDArray product = Nd4j.create(x.dataType(), co, rows);
         // (Co, Ci, kH, kW) -> the graph's (kH, kW, Ci, Co)
-        INDArray summedAsWeight = summed.reshape(c.channels(), ci, k, k).permute(2, 3, 1, 0);
+        INDArray productAsWeight = product.reshape(co, ci, k, k).permute(2, 3, 1, 0);
         // db as a product with ones (1.5 ms on (128, 128, 32, 32) at 2 threads, a sum over axes 0, 2, 3: 10.4)
-        INDArray perMap = Nd4j.create(x.dataType(), batch * c.channels(), 1);
-        Mmul mapSums = new Mmul(dy.reshape(batch * c.channels(), positions), Nd4j.ones(x.dataType(), positions, 1),
-                perMap, MMulTranspose.builder().build());
-        INDArray perMapByExample = perMap.reshape(batch, c.channels());
+        INDArray perMap = Nd4j.create(x.dataType(), batch * co, 1);
+        INDArray ones = Nd4j.ones(x.dataType(), positions, 1);
+        INDArray dyRows = dy.reshape(batch * co, positions);
+        INDArray perMapByExample = perMap.reshape(batch, co);
         // backward steps run in reverse order of addition
         tape.backward("conv2d_bp (bias)", () -> {
-            Nd4j.exec(mapSums);
+            Nd4j.gemm(dyRows, ones, perMap, false, false, 1.0, 0.0);
             perMapByExample.sum(db, 0);
         });
-        tape.backward("conv2d_bp (weights)", () -> {
-            perExample.sum(summed, 0);
-            dw.assign(summedAsWeight);
+        INDArray dyByExample = dy.reshape(batch, co, positions);
+        INDArray columnsByExample = columns.reshape(batch, rows, positions);
+        INDArray[] dyOf = new INDArray[(int) batch];
+        INDArray[] columnsOf = new INDArray[(int) batch];
+        for (int i = 0; i < batch; i++) {
+            dyOf[i] = dyByExample.slice(i);
+            columnsOf[i] = columnsByExample.slice(i);
+        }
+        tape.backward("conv2d_bp (weights product)", () -> {
+            // one product per example, summed in place: at 3x32x32 (Ci kH kW = 27) ND4J's batched
+            // Mmul of the same shapes took 10 ms, these 5-6 ms; OpenBLAS called directly on the
+            // arrays' memory, 9.6 (at 1x28x28 all three take 1-3 ms)
+            for (int i = 0; i < dyOf.length; i++) {
+                Nd4j.gemm(dyOf[i], columnsOf[i], product, false, true, 1.0, i == 0 ? 0.0 : 1.0);
+            }
+            dw.assign(productAsWeight);
         });
-        tape.backward("conv2d_bp (weights product)", Tape.exec(product));
         tape.backward("conv2d_bp (im2col)", Tape.exec(im2col));
     }
 

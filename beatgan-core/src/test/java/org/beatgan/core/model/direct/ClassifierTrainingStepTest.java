@@ -29,40 +29,49 @@ class ClassifierTrainingStepTest {
 
     @Test
     void deepAndLightStepsGiveTheGraphsLossAndGradients() {
-        for (ClassifierSpec spec : List.of(ClassifierSpec.deepNN(4), ClassifierSpec.lightNN(4))) {
-            ImageClassifierGraph g = ImageClassifierGraph.build(spec, 2, 8, 8, DataType.DOUBLE, 7);
-            INDArray x = Nd4j.rand(DataType.DOUBLE, B, 2, 8, 8).subi(0.5);
-            INDArray y = labels();
-            Map<String, INDArray> masks = g.dropoutMasks(B, true, new SplittableRandom(3));
-            // a further term on conv2's activation: sum(C * conv2), whose gradient is C
-            long[] conv2 = g.activationShapes().get("conv2");
-            INDArray cShaped = Nd4j.rand(DataType.DOUBLE, B, conv2[0], conv2[1], conv2[2]).subi(0.5);
-            OutAndGrad direct = new ClassifierTrainingStep(g).step(x, y, masks, 0.75, term("conv2", cShaped));
-
-            SameDiff sd = g.sameDiff();
-            SDVariable extra = sd.constant("extraC", cShaped);
-            sd.getVariable(ImageClassifierGraph.LOSS).mul("weighted_ce", 0.75);
-            sd.getVariable("conv2").mul(extra).sum().rename("extra_term");
-            sd.setLossVariables("weighted_ce", "extra_term");
-            org.beatgan.core.util.QuietStdout.run(sd::createGradFunction);
-            Map<String, INDArray> feed = new LinkedHashMap<>(masks);
-            feed.put(ImageClassifierGraph.INPUT, x);
-            feed.put(ImageClassifierGraph.LABELS, y);
-            OutAndGrad graph = sd.calculateGradientsAndOutputs(feed, List.of(ImageClassifierGraph.LOSS, "logits"),
-                    g.parameters());
-
-            assertEquals(graph.getOutputs().get(ImageClassifierGraph.LOSS).getDouble(0),
-                    direct.getOutputs().get(ImageClassifierGraph.LOSS).getDouble(0), 1e-12, spec.name());
-            assertTrue(graph.getOutputs().get("logits").equalsWithEps(direct.getOutputs().get("logits"), 1e-12));
-            for (String p : g.parameters()) {
-                INDArray expected = graph.getGradients().get(p);
-                INDArray actual = direct.getGradients().get(p);
-                double scale = Math.max(1e-12, expected.amaxNumber().doubleValue());
-                double diff = expected.sub(actual).amaxNumber().doubleValue();
-                assertTrue(diff <= 1e-10 * Math.max(1, scale), spec.name() + " " + p + ": |diff| " + diff
-                        + " of max |grad| " + scale);
-                assertTrue(actual.amaxNumber().doubleValue() > 0, spec.name() + " " + p + " gradient is all zero");
+        // the first layer's two gradient paths: conv2d_bp (its image gradient discarded) and weight-only
+        for (long weightOnlyAbove : new long[]{Long.MAX_VALUE, 0}) {
+            for (ClassifierSpec spec : List.of(ClassifierSpec.deepNN(4), ClassifierSpec.lightNN(4))) {
+                stepMatchesTheGraph(spec, weightOnlyAbove);
             }
+        }
+    }
+
+    private static void stepMatchesTheGraph(ClassifierSpec spec, long weightOnlyAbove) {
+        ImageClassifierGraph g = ImageClassifierGraph.build(spec, 2, 8, 8, DataType.DOUBLE, 7);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, B, 2, 8, 8).subi(0.5);
+        INDArray y = labels();
+        Map<String, INDArray> masks = g.dropoutMasks(B, true, new SplittableRandom(3));
+        // a further term on conv2's activation: sum(C * conv2), whose gradient is C
+        long[] conv2 = g.activationShapes().get("conv2");
+        INDArray cShaped = Nd4j.rand(DataType.DOUBLE, B, conv2[0], conv2[1], conv2[2]).subi(0.5);
+        OutAndGrad direct = new ClassifierTrainingStep(g, weightOnlyAbove)
+                .step(x, y, masks, 0.75, term("conv2", cShaped));
+
+        SameDiff sd = g.sameDiff();
+        SDVariable extra = sd.constant("extraC", cShaped);
+        sd.getVariable(ImageClassifierGraph.LOSS).mul("weighted_ce", 0.75);
+        sd.getVariable("conv2").mul(extra).sum().rename("extra_term");
+        sd.setLossVariables("weighted_ce", "extra_term");
+        org.beatgan.core.util.QuietStdout.run(sd::createGradFunction);
+        Map<String, INDArray> feed = new LinkedHashMap<>(masks);
+        feed.put(ImageClassifierGraph.INPUT, x);
+        feed.put(ImageClassifierGraph.LABELS, y);
+        OutAndGrad graph = sd.calculateGradientsAndOutputs(feed, List.of(ImageClassifierGraph.LOSS, "logits"),
+                g.parameters());
+
+        assertEquals(graph.getOutputs().get(ImageClassifierGraph.LOSS).getDouble(0),
+                direct.getOutputs().get(ImageClassifierGraph.LOSS).getDouble(0), 1e-12, spec.name());
+        assertTrue(graph.getOutputs().get("logits").equalsWithEps(direct.getOutputs().get("logits"), 1e-12));
+        for (String p : g.parameters()) {
+            INDArray expected = graph.getGradients().get(p);
+            INDArray actual = direct.getGradients().get(p);
+            double scale = Math.max(1e-12, expected.amaxNumber().doubleValue());
+            double diff = expected.sub(actual).amaxNumber().doubleValue();
+            assertTrue(diff <= 1e-10 * Math.max(1, scale), spec.name() + " " + p + " (weight-only above "
+                    + weightOnlyAbove + " flops): |diff| " + diff
+                    + " of max |grad| " + scale);
+            assertTrue(actual.amaxNumber().doubleValue() > 0, spec.name() + " " + p + " gradient is all zero");
         }
     }
 
