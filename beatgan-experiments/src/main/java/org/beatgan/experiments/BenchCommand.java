@@ -128,6 +128,8 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("backend", Nd4j.getBackend().getClass().getSimpleName());
         out.put("platform_extension", System.getProperty("org.bytedeco.javacpp.platform.extension", ""));
+        // OpenBLAS's kernels (the scorer's sgemm) follow it: an environment may pin an older CPU's
+        out.put("openblas_coretype", System.getenv().getOrDefault("OPENBLAS_CORETYPE", "detected"));
         Map<String, Object> threads = new LinkedHashMap<>();
         threads.put("OMP_NUM_THREADS", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
         threads.put("nd4j_max_threads", Nd4j.getEnvironment().maxThreads());
