@@ -55,10 +55,8 @@ class DirectProbeTermsTest {
 
     @Test
     void sobolevFdsProbesScoredAheadOnTheTeachersThreadAreTheOnesItFeeds() throws Exception {
-        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
-        BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
-        Distiller d = new Distiller(teacher, student, List.of(DistillerTest.term(
-                "{name: sob, loss: sobolev_fd, weight: 1, params: {directions: 3, step: 0.05, beats: 4}}")), 16, 0);
+        Distiller d = distillerWith(
+                "{name: sob, loss: sobolev_fd, weight: 1, params: {directions: 3, step: 0.05, beats: 4}}");
         d.teacher().prefetch(true);
         Nd4j.getRandom().setSeed(5);
         INDArray x1 = Nd4j.rand(DataType.FLOAT, 8, 1, 320);
@@ -85,10 +83,8 @@ class DirectProbeTermsTest {
 
     @Test
     void lwmFdsTeacherCamComputedAheadOnTheTeachersThreadIsTheOneItFeeds() throws Exception {
-        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
-        BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
-        Distiller d = new Distiller(teacher, student, List.of(DistillerTest.term(
-                "{name: lwm, loss: lwm_fd, weight: 1, params: {layer: G/enc/act3, beats: 3}}")), 16, 0);
+        Distiller d = distillerWith(
+                "{name: lwm, loss: lwm_fd, weight: 1, params: {layer: G/enc/act3, beats: 3}}");
         d.teacher().prefetch(true);
         Nd4j.getRandom().setSeed(8);
         INDArray x1 = Nd4j.rand(DataType.FLOAT, 6, 1, 320).muli(2).subi(1);
@@ -108,6 +104,13 @@ class DirectProbeTermsTest {
         assertFalse(java.util.Arrays.equals(exact(plain1.get(cam)), exact(plain2.get(cam))), "other beats, another CAM");
     }
 
+    /** A width-8 teacher and a width-4 student joined by one term (16 training beats, seed 0). */
+    private static Distiller distillerWith(String term) throws Exception {
+        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
+        BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
+        return new Distiller(teacher, student, List.of(DistillerTest.term(term)), 16, 0);
+    }
+
     /** Every value, for comparisons without INDArray.equals' absolute tolerance (1e-5). */
     private static double[] exact(INDArray a) {
         return a.dup().data().asDouble();
@@ -115,10 +118,8 @@ class DirectProbeTermsTest {
 
     @Test
     void sobolevFdsKernelGradientIsTheDerivativeOfItsValue() throws Exception {
-        BeatGanGraph teacher = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 8, 8), 1);
-        BeatGanGraph student = BeatGanGraphBuilder.build(BeatGanConfig.of(1, 5, 4, 4), 2);
-        Distiller d = new Distiller(teacher, student, List.of(DistillerTest.term(
-                "{name: sob, loss: sobolev_fd, weight: 1, params: {directions: 3, step: 0.05, beats: 2}}")), 16, 0);
+        Distiller d = distillerWith(
+                "{name: sob, loss: sobolev_fd, weight: 1, params: {directions: 3, step: 0.05, beats: 2}}");
         org.beatgan.distill.loss.SobolevFdLoss loss = (org.beatgan.distill.loss.SobolevFdLoss) d.losses().get("sob");
         Map<String, INDArray> feed = d.feed(Nd4j.rand(DataType.FLOAT, 4, 1, 320));
         // scores of 2 K n = 12 probes, one beat's differences all but zero (the norm's floor)

@@ -35,8 +35,7 @@ final class ClassifierPass {
     private final Tape tape = new Tape();
     private final Node input;
     private final Node logits;
-    private final Map<String, INDArray> parameters = new LinkedHashMap<>();
-    private final Map<String, INDArray> gradients = new LinkedHashMap<>();
+    private final ParameterBindings bindings;
     private final Map<String, INDArray> masks = new LinkedHashMap<>();
     private final NamedActivations names;
     /** The first convolution skips its input gradient above this work per example ({@link #weightGradients}). */
@@ -46,6 +45,7 @@ final class ClassifierPass {
         this.graph = graph;
         this.trainable = trainable;
         this.weightOnlyAboveFlops = weightOnlyAboveFlops;
+        this.bindings = new ParameterBindings(graph.sameDiff()::getArrForVarName, graph.describe());
         this.names = new NamedActivations(tape, trainable);
         DataType type = graph.dataType();
         long[] in = graph.inputShape();
@@ -84,14 +84,9 @@ final class ClassifierPass {
         return logits;
     }
 
-    /** The graph arrays this pass reads, by parameter name. */
-    Map<String, INDArray> parameters() {
-        return parameters;
-    }
-
     /** d loss / d parameter, written by the backward pass (trainable passes). */
     Map<String, INDArray> gradients() {
-        return gradients;
+        return bindings.gradients();
     }
 
     /** The dropout masks the caller fills before each forward, by placeholder name ({@code <layer>/mask}). */
@@ -111,10 +106,7 @@ final class ClassifierPass {
 
     /** True while the graph still holds the parameter arrays this pass's ops were bound to. */
     boolean bindsCurrentParameters() {
-        for (Map.Entry<String, INDArray> e : parameters.entrySet()) {
-            if (graph.sameDiff().getArrForVarName(e.getKey()) != e.getValue()) return false;
-        }
-        return true;
+        return bindings.current();
     }
 
     private Node conv(Node in, ClassifierSpec.Conv c) {
@@ -268,16 +260,11 @@ final class ClassifierPass {
     }
 
     private INDArray parameter(String name) {
-        INDArray p = graph.sameDiff().getArrForVarName(name);
-        if (p == null) throw new IllegalStateException(graph.describe() + " has no parameter " + name);
-        parameters.put(name, p);
-        return p;
+        return bindings.parameter(name);
     }
 
     private INDArray gradient(String name, INDArray parameter) {
-        INDArray g = Nd4j.create(parameter.dataType(), parameter.shape());
-        gradients.put(name, g);
-        return g;
+        return bindings.gradient(name, parameter);
     }
 
     private static int[] intArgs(long[] a) {

@@ -298,7 +298,7 @@ public final class DirectTrainingStep {
     private GeneratorOnBeats cached(Map<String, GeneratorOnBeats> cache, String key,
                                     java.util.function.Supplier<GeneratorOnBeats> build) {
         GeneratorOnBeats e = cache.get(key);
-        if (e == null || !e.bindsCurrentParameters(graph)) {
+        if (e == null || !e.bindsCurrentParameters()) {
             if (cache.size() > 8) cache.clear();
             e = build.get();
             cache.put(key, e);
@@ -376,8 +376,8 @@ public final class DirectTrainingStep {
             diff = Tape.exec(new SubOp(out.value(), target, error));
         }
 
-        boolean bindsCurrentParameters(BeatGanGraph graph) {
-            return bindsCurrent(graph, List.of(pass));
+        boolean bindsCurrentParameters() {
+            return bindsCurrent(List.of(pass));
         }
 
         void forward(INDArray beats) {
@@ -429,7 +429,7 @@ public final class DirectTrainingStep {
 
     private Plan plan(long batch) {
         Plan p = plans.get(batch);
-        if (p != null && !p.bindsCurrentParameters(graph)) {
+        if (p != null && !p.bindsCurrentParameters()) {
             p = null;
         }
         if (p == null) {
@@ -440,13 +440,8 @@ public final class DirectTrainingStep {
     }
 
     /** True while the graph still holds the parameter arrays these passes' ops were bound to. */
-    private static boolean bindsCurrent(BeatGanGraph graph, List<PassBuilder> passes) {
-        for (PassBuilder pass : passes) {
-            for (Map.Entry<String, INDArray> e : pass.parameters().entrySet()) {
-                if (graph.array(e.getKey()) != e.getValue()) return false;
-            }
-        }
-        return true;
+    private static boolean bindsCurrent(List<PassBuilder> passes) {
+        return passes.stream().allMatch(PassBuilder::bindsCurrentParameters);
     }
 
     /**
@@ -544,8 +539,8 @@ public final class DirectTrainingStep {
         }
 
         /** True while the graph still holds the parameter arrays this plan's ops were bound to. */
-        boolean bindsCurrentParameters(BeatGanGraph graph) {
-            return bindsCurrent(graph, List.of(g.pass, real, fake, realFeatures, realHead, adversarial));
+        boolean bindsCurrentParameters() {
+            return bindsCurrent(List.of(g.pass, real, fake, realFeatures, realHead, adversarial));
         }
     }
 

@@ -30,8 +30,7 @@ final class PassBuilder {
     private final boolean weightGradients;
     private final BatchNormKernel batchNorm;
     private final Tape tape = new Tape();
-    private final Map<String, INDArray> parameters = new LinkedHashMap<>();
-    private final Map<String, INDArray> gradients = new LinkedHashMap<>();
+    private final ParameterBindings bindings;
     private final Map<String, INDArray> statistics = new LinkedHashMap<>();
     private final NamedActivations names;
 
@@ -54,20 +53,21 @@ final class PassBuilder {
         this.statisticsPass = statisticsPass;
         this.batchNorm = BatchNormKernel.forType(graph.dataType());
         this.names = new NamedActivations(tape, trainable);
+        this.bindings = new ParameterBindings(graph::array, graph.describe());
     }
 
     Tape tape() {
         return tape;
     }
 
-    /** The model arrays this pass reads, by parameter name (checked by the step for replacement). */
-    Map<String, INDArray> parameters() {
-        return parameters;
+    /** True while the graph still holds every array this pass's ops were bound to. */
+    boolean bindsCurrentParameters() {
+        return bindings.current();
     }
 
     /** d loss / d parameter, written by the backward pass (trainable passes). */
     Map<String, INDArray> gradients() {
-        return gradients;
+        return bindings.gradients();
     }
 
     /** Batch means and variances by the graph's names for this pass ("G/enc/bn2/batch_mean", "Dfake/bn2/batch_mean", ...). */
@@ -187,16 +187,10 @@ final class PassBuilder {
     }
 
     private INDArray parameter(String name) {
-        INDArray p = graph.array(name);
-        if (parameters.put(name, p) != null) {
-            throw new IllegalStateException("Parameter " + name + " used twice in one pass");
-        }
-        return p;
+        return bindings.parameter(name);
     }
 
     private INDArray gradient(String name, INDArray parameter) {
-        INDArray g = Nd4j.create(parameter.dataType(), parameter.shape());
-        gradients.put(name, g);
-        return g;
+        return bindings.gradient(name, parameter);
     }
 }
